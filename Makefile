@@ -1,0 +1,43 @@
+# Two commands set everything up on a fresh machine: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
+
+# Where the banknote data comes from: the shared verified copy when it sits beside the checkout,
+# otherwise the real download (cache, then URL, checked against the sha256).
+SHARED_BANKNOTE := $(wildcard ../shared/data/banknote/data_banknote_authentication.txt)
+ifneq ($(SHARED_BANKNOTE),)
+export BANKNOTE_DATA_DIR ?= $(abspath ../shared/data/banknote)
+endif
+
+.PHONY: demo test test-fast bench-ref release venv clean-grading
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+demo: $(STAMP)
+	$(PY) -m autograder demo
+
+test: $(STAMP)
+	$(PY) -m pytest grader_tests
+
+# the suite without the tests marked slow (whole-class grading runs)
+test-fast: $(STAMP)
+	$(PY) -m pytest grader_tests -m "not slow"
+
+bench-ref: $(STAMP)
+	$(PY) bench/bench_reference.py
+
+# regenerate release/ from source/ (commit the result)
+release: $(STAMP)
+	$(PY) -m autograder release
+
+clean-grading:
+	rm -rf submitted autograded feedback gradebook.db reports grades.csv .autograder

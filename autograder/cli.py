@@ -1,0 +1,148 @@
+"""``python -m autograder``: grade, feedback, export, demo, release.
+
+A thin layer over the functions of ``grading``, ``feedback``, ``export`` and ``synth``.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+from . import course, export, feedback, grading, specs, synth
+
+
+def _root(args) -> Path:
+    return Path(args.root).resolve() if args.root else course.course_root()
+
+
+def _known(name: str) -> str:
+    if specs.get(name) is None:
+        raise SystemExit("unknown assignment %r; known: %s" % (name, ", ".join(sorted(specs.ASSIGNMENTS))))
+    return name
+
+
+def cmd_grade(args) -> int:
+    root = _root(args)
+    students = args.student or grading.submissions(root, args.assignment)
+    if not students:
+        print("no submissions of %s in %s" % (args.assignment, root / "submitted"))
+        return 1
+    t0 = time.perf_counter()
+    print("grading %d submission(s) of %s ..." % (len(students), args.assignment), flush=True)
+    grading.grade(root, args.assignment, students, force=True, timeout=args.timeout, quiet=not args.verbose)
+    elapsed = time.perf_counter() - t0
+    print_summary(root, args.assignment, students)
+    print("graded %d submission(s) in %.1f s" % (len(students), elapsed))
+    return 0
+
+
+def cmd_feedback(args) -> int:
+    root = _root(args)
+    proc = feedback.generate(root, args.assignment, args.student, quiet=not args.verbose)
+    pages = sorted((root / "feedback").glob("*/%s/*.html" % args.assignment))
+    print("wrote %d feedback page(s) under %s" % (len(pages), root / "feedback"))
+    return 0 if proc.returncode == 0 or pages else 1
+
+
+def cmd_export(args) -> int:
+    root = _root(args)
+    out = Path(args.output) if args.output else root / "grades.csv"
+    n = export.write_csv(root, out, args.assignment or None)
+    print("wrote %d row(s) to %s" % (n, out))
+    return 0
+
+
+def cmd_release(args) -> int:
+    root = _root(args)
+    for name in args.assignment or sorted(specs.ASSIGNMENTS):
+        grading.nbgrader(root, "generate_assignment", name, "--force")
+        print("generated release/%s" % name)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    root = _root(args)
+    names = args.assignment or sorted(specs.ASSIGNMENTS)
+    for name in names:
+        spec = specs.get(name)
+        students = synth.demo_class(spec)
+        print("== %s: a synthetic class of %d students" % (name, len(students)))
+        for s in students:
+            print("   %-12s %s" % (s.name, s.note))
+        synth.build_class(root, name, students)
+        t0 = time.perf_counter()
+        grading.grade(root, name, None, timeout=args.timeout)
+        print("graded in %.1f s" % (time.perf_counter() - t0))
+        print_summary(root, name, [s.name for s in students])
+        feedback.generate(root, name)
+        print("feedback pages: %s" % (root / "feedback" / "<student>" / name))
+    out = root / "grades.csv"
+    export.write_csv(root, out, names)
+    print("grades: %s" % out)
+    return 0
+
+
+def print_summary(root: Path, assignment: str, students: list[str]) -> None:
+    spec = specs.get(assignment)
+    marks = {"correct": "+", "partial": "~", "incorrect": "x", "no answer": "-"}
+    qs = [spec.qid(q) for q in spec.questions]
+    print("%-12s %9s  %s  %s" % ("student", "points", "".join("%-3d" % (i + 1) for i in range(len(qs))), "notes"))
+    for s in students:
+        vs = grading.verdicts(root, assignment, s)
+        if not vs:
+            print("%-12s %9s  %s" % (s, "-", "not graded: see the log of nbgrader autograde"))
+            continue
+        got = sum(v["points"] for v in vs.values())
+        total = sum(q.points for q in spec.questions)
+        row = "".join("%-3s" % marks[vs[q]["status"]] if q in vs else "?  " for q in qs)
+        notes = [v["mistake"]["title"] for v in vs.values() if v.get("mistake")]
+        notes += grading.faults(root, assignment, s)
+        print("%-12s %4g/%-4g  %s  %s" % (s, got, total, row, "; ".join(notes)[:110]))
+    print("questions: " + ", ".join("%d=%s" % (i + 1, q.split(".", 1)[1]) for i, q in enumerate(qs)))
+    print("marks: + full, ~ partial, x wrong, - no answer (auto-graded points only; hand-graded ones come later)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.splitlines()[0])
+    p.add_argument("--root", help="course root (default: this repository)")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    g = sub.add_parser("grade", help="autograde the submissions of an assignment")
+    g.add_argument("assignment", type=_known)
+    g.add_argument("--student", action="append", help="grade only this student (repeatable)")
+    g.add_argument("--timeout", type=int, help="seconds per cell (default: nbgrader_config.py)")
+    g.add_argument("-v", "--verbose", action="store_true", help="show nbgrader's log")
+    g.set_defaults(func=cmd_grade)
+
+    f = sub.add_parser("feedback", help="write the feedback pages of an assignment")
+    f.add_argument("assignment", type=_known)
+    f.add_argument("--student")
+    f.add_argument("-v", "--verbose", action="store_true")
+    f.set_defaults(func=cmd_feedback)
+
+    e = sub.add_parser("export", help="write grades.csv from the gradebook")
+    e.add_argument("assignment", nargs="*")
+    e.add_argument("-o", "--output", help="CSV path (default: grades.csv in the course root)")
+    e.set_defaults(func=cmd_export)
+
+    r = sub.add_parser("release", help="regenerate release/ from source/ (nbgrader generate_assignment)")
+    r.add_argument("assignment", nargs="*")
+    r.set_defaults(func=cmd_release)
+
+    d = sub.add_parser("demo", help="grade a synthetic class: submissions, grades, feedback, grades.csv")
+    d.add_argument("assignment", nargs="*")
+    d.add_argument("--timeout", type=int, default=None)
+    d.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv=None) -> int:
+    os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except grading.GradingError as exc:
+        print("error: %s" % exc, file=sys.stderr)
+        return 2

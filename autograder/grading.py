@@ -1,0 +1,113 @@
+"""Running nbgrader's own apps on the course, with the environment grading kernels need.
+
+The apps run as subprocesses (``python -m nbgrader ...``) from the course root, so that
+``nbgrader_config.py`` wires in the probe and the judge. Grading kernels get:
+``KERAS_HOME`` pointing at a cache that holds the verified banknote file (they have no
+network), ``PATH`` led by this interpreter's folder (nbgrader calls ``alembic``; the
+``python3`` kernel resolves to this environment), and no ``PYTHONPATH``, so the engine
+and the answer key are not importable from a student's kernel.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from . import course
+
+
+class GradingError(RuntimeError):
+    """An nbgrader app failed in a way that is not a student's fault."""
+
+
+def grading_env(root: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("PYTHONPATH", None)
+    env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    env["KERAS_HOME"] = str(course.keras_home(root))
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    env.setdefault("PYTHONWARNINGS", "ignore::DeprecationWarning")
+    env["AUTOGRADER_COURSE_ROOT"] = str(root)
+    return env
+
+
+def nbgrader(root: Path, *args: str, quiet: bool = True, check: bool = True) -> subprocess.CompletedProcess:
+    """Run ``nbgrader ARGS`` in the course root; raise :class:`GradingError` with its log on failure."""
+    cmd = [sys.executable, "-m", "nbgrader", *args]
+    proc = subprocess.run(cmd, cwd=root, env=grading_env(root), text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    if not quiet:
+        sys.stdout.write(proc.stdout)
+    if check and proc.returncode != 0:
+        raise GradingError("`nbgrader %s` failed (exit %d):\n%s" % (" ".join(args), proc.returncode,
+                                                                    proc.stdout[-4000:]))
+    return proc
+
+
+def ensure_generated(root: Path, assignment: str) -> None:
+    """Make sure the gradebook knows the assignment's notebooks and cells (``generate_assignment``)."""
+    from nbgrader.api import Gradebook, MissingEntry
+
+    db = root / "gradebook.db"
+    if db.exists():
+        with Gradebook("sqlite:///%s" % db, course_id="dl-course") as gb:
+            try:
+                if gb.find_assignment(assignment).notebooks:
+                    return
+            except MissingEntry:
+                pass
+    nbgrader(root, "generate_assignment", assignment, "--force")
+
+
+def submissions(root: Path, assignment: str) -> list[str]:
+    """The students with a submission of the assignment, sorted."""
+    base = root / "submitted"
+    if not base.is_dir():
+        return []
+    return sorted(p.name for p in base.iterdir() if (p / assignment).is_dir())
+
+
+def grade(root: Path, assignment: str, students: list[str] | None = None, *, force: bool = True,
+          timeout: int | None = None, quiet: bool = True) -> list[subprocess.CompletedProcess]:
+    """Autograde the submissions of the students (all when None), one after another.
+
+    nbgrader goes on past a notebook that fails; the caller reads the gradebook for the result.
+    """
+    ensure_generated(root, assignment)
+    args = ["autograde", assignment] + (["--force"] if force else [])
+    if timeout is not None:
+        args.append("--Execute.timeout=%d" % timeout)
+    if students is None:
+        return [nbgrader(root, *args, quiet=quiet, check=False)]
+    return [nbgrader(root, *args, "--student=" + s, quiet=quiet, check=False) for s in students]
+
+
+def verdicts(root: Path, assignment: str, student: str) -> dict:
+    """The judge's verdicts of one student's autograded notebooks: {question id: verdict}."""
+    import nbformat
+
+    out = {}
+    folder = root / "autograded" / student / assignment
+    for path in sorted(folder.glob("*.ipynb")):
+        nb = nbformat.read(str(path), as_version=4)
+        for cell in nb.cells:
+            v = cell.get("metadata", {}).get("autograder", {}).get("verdict")
+            if v:
+                out[v["question"]] = v
+    return out
+
+
+def faults(root: Path, assignment: str, student: str) -> list[str]:
+    import nbformat
+
+    found = []
+    for path in sorted((root / "autograded" / student / assignment).glob("*.ipynb")):
+        nb = nbformat.read(str(path), as_version=4)
+        found += nb.metadata.get("autograder", {}).get("faults", [])
+    return found
+
+
+def dump(obj) -> str:
+    return json.dumps(obj, indent=1, sort_keys=True)

@@ -1,0 +1,187 @@
+"""The judge: reads what the kernel reported for a question, decides the points, explains them.
+
+Runs in the grading process, never in the student's kernel. Everything that arrives from the
+kernel is untrusted data: it is decoded strictly (:func:`autograder.probe.decode`), compared
+with the reference outside the kernel, and shown to the student escaped.
+"""
+from __future__ import annotations
+
+import html
+import logging
+import re
+from typing import Any
+
+from .probe import REPORT_MIME, DecodeError, Reported, decode
+from .spec import Context, Outcome, Question, Wrong, describe
+
+log = logging.getLogger(__name__)
+
+HIDDEN_REGION = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS.*?^[ \t]*### END HIDDEN TESTS[^\n]*\n?", re.S | re.M)
+HIDDEN_NOTE = "# (hidden checks ran here when the notebook was graded; their verdict is below)\n"
+MAX_REPORT_CHARS = 40_000_000
+
+
+def public_source(source: str) -> str:
+    """A grade cell's source with its hidden region replaced by a note (rule 6)."""
+    return HIDDEN_REGION.sub(HIDDEN_NOTE, source)
+
+
+def find_reports(outputs, nonce: str, qid: str) -> list[dict]:
+    """The reports for ``qid`` carrying this run's nonce, among a cell's outputs."""
+    found = []
+    for out in outputs:
+        if out.get("output_type") not in ("display_data", "execute_result", "update_display_data"):
+            continue
+        payload = out.get("data", {}).get(REPORT_MIME)
+        if isinstance(payload, dict) and payload.get("nonce") == nonce and payload.get("question") == qid:
+            found.append(payload)
+    return found
+
+
+def cell_error(outputs) -> tuple[str, str] | None:
+    """(ename, evalue) of the first error output of a cell, if any."""
+    for out in outputs:
+        if out.get("output_type") == "error":
+            return str(out.get("ename", "Error"))[:200], str(out.get("evalue", ""))[:500]
+    return None
+
+
+def judge_question(question: Question, qid: str, ctx: Context, outputs, nonce: str, timeout: int | None) -> dict:
+    """The verdict on one question, as plain data (see :func:`verdict`)."""
+    reports = find_reports(outputs, nonce, qid)
+    if len(reports) > 1:
+        return verdict(question, qid, [], status="no answer",
+                       message="more than one answer was reported for this question: the grading cell was tampered with")
+    if not reports:
+        err = cell_error(outputs)
+        if err and err[0] == "CellTimeoutError":
+            msg = "the checks timed out after %s s: your code may loop forever or be very slow" % (timeout or "?")
+        elif err:
+            msg = "no answer could be read: %s: %s" % err
+            msg += hint_for_error(*err)
+        else:
+            msg = "no answer was reported (the grading cell did not run to its end)"
+        return verdict(question, qid, [], status="no answer", message=msg)
+    report = reports[0]
+    try:
+        if sum(len(str(v)) for v in report.values()) > MAX_REPORT_CHARS:
+            raise DecodeError("report too large")
+        answer = decode(report.get("answer"))
+        if question.kind == "function" and not isinstance(answer, list):
+            if isinstance(answer, Reported):
+                return verdict(question, qid, [], status="no answer",
+                               message="expected a function, got %s" % describe(answer))
+            raise DecodeError("function report is not a list")
+        if question.kind == "function" and (len(answer) != len(ctx.cases) or not all(isinstance(a, dict) for a in answer)):
+            raise DecodeError("function report does not match the inputs")
+    except (DecodeError, ValueError, TypeError, KeyError) as exc:
+        return verdict(question, qid, [], status="no answer", message="the reported answer could not be read (%s)" % exc)
+    return run_checks(question, qid, ctx, answer)
+
+
+def run_checks(question: Question, qid: str, ctx: Context, answer: Any) -> dict:
+    results = []
+    for check in question.checks:
+        try:
+            outcome = check.run(answer, ctx)
+        except Wrong as exc:
+            outcome = Outcome(False, str(exc))
+        except Exception:  # a bug in a check must not cost the student silently
+            log.exception("check %r of %s failed inside the judge", check.name, qid)
+            outcome = Outcome(False, "the grader could not run this check (internal error, reported to the course staff)")
+        results.append({"name": check.name, "max_points": check.points,
+                        "points": check.points if outcome.passed else 0.0,
+                        "passed": bool(outcome.passed), "message": outcome.message})
+    mistake = None
+    if not all(r["passed"] for r in results):
+        for m in question.mistakes:
+            try:
+                if m.matches(answer, ctx):
+                    mistake = {"id": m.id, "title": m.title, "hint": m.hint}
+                    break
+            except Exception:
+                log.exception("mistake matcher %r of %s failed", m.id, qid)
+    v = verdict(question, qid, results, mistake=mistake)
+    if isinstance(answer, dict) and isinstance(answer.get("backend"), str):
+        v["environment"] = {"keras_backend": answer.get("backend"), "device": str(answer.get("device"))[:100],
+                            "keras_version": str(answer.get("keras_version"))[:40]}
+    v.update({k: val for k, val in ctx.extra.items() if k == "environment"})
+    return v
+
+
+def verdict(question: Question, qid: str, checks: list[dict], *, status: str | None = None,
+            message: str | None = None, mistake: dict | None = None) -> dict:
+    """A verdict as plain JSON-able data, stored in the cell's metadata and shown to the student."""
+    points = round(sum(c["points"] for c in checks), 6)
+    if status is None:
+        status = "correct" if points >= question.points else ("partial" if points > 0 else "incorrect")
+    if message is None:
+        failed = [c for c in checks if not c["passed"]]
+        message = "all checks passed" if not failed else "; ".join(
+            "%s: %s" % (c["name"], c["message"]) for c in failed)
+    return {"question": qid, "title": question.title, "points": points, "max_points": float(question.points),
+            "status": status, "checks": checks, "mistake": mistake, "message": message}
+
+
+def hint_for_error(ename: str, evalue: str) -> str:
+    if ename == "NotImplementedError":
+        return " (the solution cell above still holds the `raise NotImplementedError()` stub)"
+    if ename == "NameError":
+        return " (run the cell that defines it, and keep the name the task asks for)"
+    return ""
+
+
+STATUS_MARK = {"correct": "✔", "partial": "◐", "incorrect": "✘", "no answer": "✘"}
+STATUS_COLOR = {"correct": "#1a7f37", "partial": "#9a6700", "incorrect": "#cf222e", "no answer": "#cf222e"}
+
+
+def render_text(v: dict) -> str:
+    lines = ["%s %s: %g / %g points" % (STATUS_MARK[v["status"]], v["question"], v["points"], v["max_points"])]
+    if v.get("mistake"):
+        lines.append("  Known mistake: %s. %s" % (v["mistake"]["title"], v["mistake"]["hint"]))
+    for c in v["checks"]:
+        lines.append("  [%s] %s (%g/%g): %s" % ("x" if c["passed"] else " ", c["name"], c["points"],
+                                                c["max_points"], c["message"]))
+    if not v["checks"]:
+        lines.append("  " + v["message"])
+    if v.get("environment"):
+        env = v["environment"]
+        lines.append("  (checked on Keras %s, backend %s, device %s)" % (
+            env.get("keras_version"), env.get("keras_backend"), env.get("device")))
+    return "\n".join(lines)
+
+
+def render_html(v: dict) -> str:
+    e = html.escape
+    color = STATUS_COLOR[v["status"]]
+    parts = ['<div class="autograder-verdict" data-status="%s" style="border-left:4px solid %s;padding:4px 10px">'
+             % (e(v["status"]), color),
+             '<b style="color:%s">%s %s</b> &mdash; <b>%g / %g points</b>'
+             % (color, STATUS_MARK[v["status"]], e(v["title"]), v["points"], v["max_points"])]
+    if v.get("mistake"):
+        parts.append('<div class="autograder-mistake"><b>Known mistake: %s.</b> %s</div>'
+                     % (e(v["mistake"]["title"]), e(v["mistake"]["hint"])))
+    if v["checks"]:
+        parts.append("<ul>")
+        for c in v["checks"]:
+            parts.append("<li>%s <b>%s</b> (%g/%g): %s</li>" % ("✔" if c["passed"] else "✘", e(c["name"]),
+                                                                c["points"], c["max_points"], e(c["message"])))
+        parts.append("</ul>")
+    else:
+        parts.append("<div>%s</div>" % e(v["message"]))
+    if v.get("environment"):
+        env = v["environment"]
+        parts.append('<div style="color:#666;font-size:smaller">checked on Keras %s, backend %s, device %s</div>'
+                     % (e(str(env.get("keras_version"))), e(str(env.get("keras_backend"))), e(str(env.get("device")))))
+    parts.append('<div style="color:#666;font-size:smaller">question id: %s</div></div>' % e(v["question"]))
+    return "".join(parts)
+
+
+def verdict_outputs(v: dict) -> list[dict]:
+    """The outputs that replace a grade cell's own: the verdict, then the points for nbgrader."""
+    from nbformat.v4 import new_output
+
+    return [
+        new_output("display_data", data={"text/html": render_html(v), "text/plain": render_text(v)}),
+        new_output("execute_result", data={"text/plain": repr(float(v["points"]))}, execution_count=None),
+    ]

@@ -1,0 +1,127 @@
+"""nbgrader preprocessors: inject fresh probes before execution, judge after it.
+
+Wired into ``Autograde.autograde_preprocessors`` by ``nbgrader_config.py``::
+
+    InjectProbes, Execute, IgnorePattern, ClearMetadataPreprocessor, LimitOutput,
+    JudgeCells, SaveAutoGrades, AssignLatePenalties, CheckCellMetadata
+
+``InjectProbes`` prepends to every auto-graded cell the probe (as text) and the plan of
+this run: the inputs the judge picked for its question, from a generator seeded by the
+course secret, the student and the question. It hands the judge, through nbconvert's
+``resources``, the nonce and the reference answers; the kernel never sees those.
+``JudgeCells`` replaces each auto-graded cell's outputs by the verdict and the points,
+and its source by the public part (hidden checks removed).
+"""
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+
+from nbgrader import utils
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from . import course, judge, specs
+
+PROBE_SOURCE = (Path(__file__).parent / "probe.py").read_text()
+STATE_KEY = "autograder"
+
+
+def is_autograded_cell(cell) -> bool:
+    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
+
+
+def bootstrap(nonce: str, plan: dict) -> str:
+    """The code prepended to a grade cell: defines ``_autograder`` for the hidden checks."""
+    return (
+        "_autograder_ns = {'__name__': 'autograder_probe'}\n"
+        f"exec(compile({PROBE_SOURCE!r}, '<autograder probe>', 'exec'), _autograder_ns)\n"
+        f"_autograder = _autograder_ns['Probe']({nonce!r}, {json.dumps(plan)!r})\n"
+        "del _autograder_ns\n"
+    )
+
+
+class InjectProbes(NbGraderPreprocessor):
+    """Prepend the probe and this run's inputs to every auto-graded cell."""
+
+    def preprocess(self, nb, resources):
+        info = resources.get("nbgrader", {})
+        assignment = specs.get(info.get("assignment", ""))
+        if assignment is None:
+            self.log.warning("no question specs for assignment %r: its cells are graded by nbgrader alone",
+                             info.get("assignment"))
+            return nb, resources
+        key = course.secret()
+        nonce = secrets.token_hex(16)
+        state = {"nonce": nonce, "assignment": assignment, "contexts": {}, "sources": {}}
+        for cell in nb.cells:
+            if not is_autograded_cell(cell):
+                continue
+            grade_id = cell.metadata.nbgrader["grade_id"]
+            question = assignment.question(grade_id)
+            qid = assignment.qid(question)
+            ctx = question.context(course.question_rng(key, assignment.name, info.get("student", ""), qid))
+            state["contexts"][grade_id] = ctx
+            state["sources"][grade_id] = cell.source
+            cell.source = bootstrap(nonce, {qid: question.plan(ctx)}) + cell.source
+        resources[STATE_KEY] = state
+        return nb, resources
+
+
+class JudgeCells(NbGraderPreprocessor):
+    """Replace each auto-graded cell's output by the judge's verdict and points (rules 1, 4, 5, 6)."""
+
+    def preprocess(self, nb, resources):
+        state = resources.get(STATE_KEY)
+        if state is None:
+            return nb, resources
+        assignment = state["assignment"]
+        timeout = self._timeout()
+        faults = notebook_faults(nb, timeout)
+        summary = []
+        for cell in nb.cells:
+            if not is_autograded_cell(cell):
+                continue
+            grade_id = cell.metadata.nbgrader["grade_id"]
+            ctx = state["contexts"].get(grade_id)
+            if ctx is None:  # a grade cell that appeared after injection: not ours to trust
+                continue
+            question = assignment.question(grade_id)
+            qid = assignment.qid(question)
+            try:
+                v = judge.judge_question(question, qid, ctx, cell.get("outputs", []), state["nonce"], timeout)
+            except Exception:
+                self.log.exception("the judge failed on %s", qid)
+                v = judge.verdict(question, qid, [], status="no answer",
+                                  message="the grader could not check this question (internal error, "
+                                          "reported to the course staff)")
+            if v["status"] == "no answer" and faults:
+                v["message"] += " (note: %s)" % "; ".join(faults)
+            cell.outputs = judge.verdict_outputs(v)
+            cell.source = judge.public_source(state["sources"][grade_id])
+            cell.metadata[STATE_KEY] = {"verdict": v}
+            summary.append({k: v[k] for k in ("question", "points", "max_points", "status")})
+        nb.metadata[STATE_KEY] = {"verdicts": summary, "faults": faults}
+        return nb, resources
+
+    def _timeout(self):
+        try:
+            return int(self.config.Execute.timeout)
+        except (AttributeError, TypeError, ValueError):
+            return 30
+
+
+def notebook_faults(nb, timeout) -> list[str]:
+    """Faults of the student's own cells that explain missing answers: time-outs and errors."""
+    faults = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or is_autograded_cell(cell):
+            continue
+        err = judge.cell_error(cell.get("outputs", []))
+        meta = cell.metadata.get("nbgrader", {})
+        name = meta.get("grade_id") or "cell %d" % (i + 1)
+        if err and err[0] == "CellTimeoutError":
+            faults.append("timed out after %s s in cell '%s'" % (timeout, name))
+        elif err and meta.get("solution"):
+            faults.append("cell '%s' raised %s: %s" % (name, err[0], err[1][:200]))
+    return faults

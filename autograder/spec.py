@@ -1,0 +1,344 @@
+"""Question specs: how a question is asked, what is true, how its points split, which mistakes it knows.
+
+A question spec never runs in the student's kernel. The judge builds a :class:`Context`
+for each question of a submission (the inputs picked for this run, the reference answers),
+then runs the question's :class:`Check` s on the reported answer and, if any fails, looks
+for a :class:`Mistake` that explains the answer.
+
+Checks and mistake matchers are small functions ``(answer, ctx) -> Outcome`` / ``-> bool``;
+the factories below (``values``, ``equals``, ``shape_of``, ...) cover the common cases.
+A check that cannot read the answer raises :class:`Wrong` with a message for the student.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from .probe import Reported
+
+VALUE, FUNCTION, KERAS = "value", "function", "keras"
+
+
+class Wrong(Exception):
+    """The answer cannot pass a check; the message says why, for the student."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    passed: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class Check:
+    """One part of a question's points: what is checked, and how."""
+
+    name: str
+    points: float
+    run: Callable[[Any, "Context"], Outcome]
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """A known wrong answer: how to recognise it, and what to tell the student.
+
+    ``fails`` names the checks this mistake fails (``None``: all of them); the end-to-end
+    tests hold the judge to it. ``example`` is a code cell that makes the mistake, keyed by
+    the solution cell's ``grade_id``; synthetic submissions are built from it.
+    """
+
+    id: str
+    title: str
+    hint: str
+    matches: Callable[[Any, "Context"], bool]
+    example: dict[str, str]
+    fails: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Case:
+    """One call of a student's function: positional and keyword arguments, and a group name."""
+
+    args: tuple
+    kwargs: dict = field(default_factory=dict)
+    group: str = "regular"
+
+
+@dataclass
+class Context:
+    """What the judge knows about one question of one submission."""
+
+    question: "Question"
+    rng: np.random.Generator
+    cases: list[Case] = field(default_factory=list)
+    expected: list[Any] = field(default_factory=list)
+    inputs: Any = None
+    extra: dict = field(default_factory=dict)
+
+    def results(self, answer, group=None):
+        """(case, reported output, expected output) for the cases of a group (function questions)."""
+        rows = []
+        for case, reported, expected in zip(self.cases, answer, self.expected):
+            if group is None or case.group == group:
+                rows.append((case, reported["out"], expected))
+        return rows
+
+
+@dataclass(frozen=True)
+class Question:
+    """A graded question: one hidden grade cell (``name`` is its ``grade_id``)."""
+
+    name: str
+    title: str
+    kind: str
+    points: float
+    checks: Sequence[Check]
+    mistakes: Sequence[Mistake] = ()
+    truth: Any = None  # the reference function (FUNCTION) or a zero-argument callable giving the value
+    cases: Callable[[np.random.Generator], list[Case]] | None = None
+    inputs: Callable[[np.random.Generator], np.ndarray] | None = None
+    prepare: Callable[["Context"], None] | None = None
+    solution: dict[str, str] = field(default_factory=dict)  # grade_id -> reference source (demo, tests)
+
+    def __post_init__(self):
+        total = sum(c.points for c in self.checks)
+        if abs(total - self.points) > 1e-9:
+            raise ValueError(f"question {self.name!r}: checks add up to {total}, expected points={self.points}")
+        if self.kind not in (VALUE, FUNCTION, KERAS):
+            raise ValueError(f"question {self.name!r}: kind must be value, function or keras, got {self.kind!r}")
+        if self.kind == FUNCTION and (self.cases is None or self.truth is None):
+            raise ValueError(f"question {self.name!r}: a function question needs cases and truth")
+        names = [m.id for m in self.mistakes]
+        if len(set(names)) != len(names):
+            raise ValueError(f"question {self.name!r}: duplicate mistake ids {names}")
+        check_names = {c.name for c in self.checks}
+        for m in self.mistakes:
+            if m.fails is not None and not set(m.fails) <= check_names:
+                raise ValueError(f"mistake {m.id!r}: fails {m.fails} names unknown checks {check_names}")
+
+    def context(self, rng: np.random.Generator) -> Context:
+        """Pick this run's inputs and compute the reference answers."""
+        ctx = Context(question=self, rng=rng)
+        if self.kind == FUNCTION:
+            ctx.cases = list(self.cases(rng))
+            ctx.expected = [self.truth(*copy.deepcopy(c.args), **copy.deepcopy(c.kwargs)) for c in ctx.cases]
+        elif self.kind == KERAS and self.inputs is not None:
+            ctx.inputs = self.inputs(rng)
+        if self.prepare is not None:
+            self.prepare(ctx)
+        return ctx
+
+    def plan(self, ctx: Context) -> dict:
+        """What the kernel-side probe needs to ask this question (no expected value in it)."""
+        from .probe import encode
+
+        if self.kind == FUNCTION:
+            return {"kind": FUNCTION, "cases": [{"args": encode(tuple(c.args)), "kwargs": encode(dict(c.kwargs))}
+                                                for c in ctx.cases]}
+        if self.kind == KERAS:
+            return {"kind": KERAS, "inputs": encode(np.asarray(ctx.inputs, dtype=np.float32))}
+        return {"kind": VALUE}
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """The spec of one assignment: its nbgrader name, its key in question ids, its questions."""
+
+    name: str  # nbgrader assignment id, e.g. "01_forward_pass"
+    key: str  # prefix of the question ids, e.g. "forward_pass"
+    notebook: str  # notebook name without .ipynb
+    questions: Sequence[Question]
+    manual: dict[str, float] = field(default_factory=dict)  # grade_id -> points of hand-graded answers
+
+    def question(self, name: str) -> Question:
+        for q in self.questions:
+            if q.name == name:
+                return q
+        raise KeyError(f"assignment {self.name!r} has no question {name!r}")
+
+    def qid(self, question: Question) -> str:
+        return f"{self.key}.{question.name}"
+
+    @property
+    def points(self) -> float:
+        return sum(q.points for q in self.questions) + sum(self.manual.values())
+
+
+# --------------------------------------------------------------------------------------
+# reading answers
+
+
+def describe(x) -> str:
+    """A short, safe description of a reported value's type."""
+    if isinstance(x, Reported):
+        if x.kind == "error":
+            return "an error (%s)" % x.text[:200]
+        if x.kind == "sympy":
+            return "a sympy expression"
+        return "an object of type %s" % x.text[:80]
+    if isinstance(x, np.ndarray):
+        return "an array of shape %s" % (x.shape,)
+    if x is None:
+        return "None"
+    return "a %s" % type(x).__name__
+
+
+def as_array(x, what="the answer") -> np.ndarray:
+    """The answer as a float array, or :class:`Wrong` saying what arrived instead."""
+    if isinstance(x, Reported):
+        if x.kind == "error":
+            raise Wrong("%s raised %s" % (what, x.text[:300]))
+        raise Wrong("%s should be numbers, got %s" % (what, describe(x)))
+    if x is None or isinstance(x, (str, dict)):
+        raise Wrong("%s should be numbers, got %s" % (what, describe(x)))
+    try:
+        arr = np.asarray(x, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise Wrong("%s should be numbers, got %s" % (what, describe(x))) from None
+    return arr
+
+
+def compare(got, expected, rtol, atol, reshape=False) -> str | None:
+    """None if ``got`` matches ``expected``; otherwise a message saying how it differs."""
+    got = as_array(got, "your result")
+    expected = np.asarray(expected, dtype=np.float64)
+    if got.shape != expected.shape:
+        if reshape and got.size == expected.size:
+            got = got.reshape(expected.shape)
+        else:
+            return "shape %s, expected %s" % (got.shape, expected.shape)
+    bad = ~np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=False)
+    if not bad.any():
+        return None
+    idx = np.unravel_index(np.argmax(np.where(bad, np.abs(np.nan_to_num(got - expected, nan=np.inf)), -1)), bad.shape)
+    where = " at index %s" % (tuple(int(i) for i in idx),) if expected.ndim else ""
+    return "%d of %d numbers differ; e.g.%s got %.6g, expected %.6g" % (
+        bad.sum(), bad.size, where, got[idx], expected[idx])
+
+
+def part_of(x, part):
+    """Element ``part`` of a tuple answer (e.g. the gradient of ``(loss, dscores)``)."""
+    if part is None:
+        return x
+    if isinstance(x, Reported):
+        return x
+    if not isinstance(x, (tuple, list)) or len(x) <= part:
+        raise Wrong("expected a tuple with at least %d elements, got %s" % (part + 1, describe(x)))
+    return x[part]
+
+
+# --------------------------------------------------------------------------------------
+# check factories
+
+
+def equals(expected, rtol=1e-6, atol=1e-9, reveal=False) -> Callable[[Any, Context], Outcome]:
+    """A value answer equal to ``expected`` (a value, or a callable of the context)."""
+
+    def run(answer, ctx):
+        want = expected(ctx) if callable(expected) else expected
+        problem = compare(answer, want, rtol, atol, reshape=np.ndim(want) == 0)
+        if problem is None:
+            return Outcome(True, "correct")
+        if not reveal and not problem.startswith("shape"):
+            got = as_array(answer)
+            shown = ("%.6g" % got) if got.ndim == 0 else "an array of shape %s" % (got.shape,)
+            return Outcome(False, "got %s, which is not the expected value" % shown)
+        return Outcome(False, problem)
+
+    return run
+
+
+def shape_of(part=None) -> Callable[[Any, Context], Outcome]:
+    """Every output of a function question is numeric with the reference's shape."""
+
+    def run(answer, ctx):
+        for case, got, want in ctx.results(answer):
+            got = as_array(part_of(got, part), "your result")
+            want = np.asarray(part_of(want, part))
+            if got.shape != want.shape:
+                return Outcome(False, "for inputs of shapes %s you returned shape %s, expected %s" % (
+                    shapes(case), got.shape, want.shape))
+        return Outcome(True, "right type and shape")
+
+    return run
+
+
+def values(group="regular", rtol=1e-6, atol=1e-9, part=None, reshape=True) -> Callable[[Any, Context], Outcome]:
+    """The outputs on a group of cases equal the reference outputs."""
+
+    def run(answer, ctx):
+        rows = ctx.results(answer, group)
+        failed = []
+        for case, got, want in rows:
+            got = part_of(got, part)
+            if isinstance(got, Reported) and got.kind == "error":
+                stub = " (the `raise NotImplementedError()` stub is still there)" if got.text.startswith(
+                    "NotImplementedError") else ""
+                return Outcome(False, "on inputs of shapes %s your function raised %s%s" % (
+                    shapes(case), got.text[:300], stub))
+            problem = compare(got, part_of(want, part), rtol, atol, reshape=reshape)
+            if problem:
+                failed.append((case, problem))
+        if not failed:
+            return Outcome(True, "right on all %d inputs" % len(rows))
+        case, problem = failed[0]
+        return Outcome(False, "wrong on %d of %d inputs; for inputs of shapes %s: %s" % (
+            len(failed), len(rows), shapes(case), problem))
+
+    return run
+
+
+def no_mutation() -> Callable[[Any, Context], Outcome]:
+    def run(answer, ctx):
+        for case, reported in zip(ctx.cases, answer):
+            if reported.get("mutated"):
+                return Outcome(False, "your function changed its input arrays; work on a copy or build new arrays")
+        return Outcome(True, "inputs left unchanged")
+
+    return run
+
+
+def shapes(case: Case) -> str:
+    parts = []
+    for a in case.args:
+        parts.append(str(tuple(np.shape(a))) if isinstance(a, np.ndarray) else type(a).__name__)
+    return "(" + ", ".join(parts) + ")"
+
+
+# --------------------------------------------------------------------------------------
+# mistake matchers
+
+
+def same_as(fn, group="regular", part=None, rtol=1e-6, atol=1e-9) -> Callable[[Any, Context], bool]:
+    """The student's outputs equal those of a deliberately wrong variant ``fn`` on a group of cases."""
+
+    def matches(answer, ctx):
+        rows = [(c, got) for c, got, _ in ctx.results(answer, group)]
+        if not rows:
+            return False
+        for case, got in rows:
+            with np.errstate(all="ignore"):
+                want = fn(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
+            try:
+                if compare(part_of(got, part), part_of(want, part), rtol, atol, reshape=False) is not None:
+                    return False
+            except Wrong:
+                return False
+        return True
+
+    return matches
+
+
+def value_is(value, rtol=1e-6, atol=1e-9) -> Callable[[Any, Context], bool]:
+    """The reported value equals a known wrong value."""
+
+    def matches(answer, ctx):
+        try:
+            return compare(answer, value, rtol, atol) is None
+        except Wrong:
+            return False
+
+    return matches

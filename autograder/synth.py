@@ -1,0 +1,180 @@
+"""Synthetic submissions: a released notebook filled in the way a student would, right or wrong.
+
+A submission starts from ``release/`` (what students get), its solution cells filled with the
+source solutions (the ``### BEGIN/END SOLUTION`` lines dropped), and then some cells replaced:
+by a known mistake's ``example`` cell, or by the code of a fault (a crash, an endless loop, a
+kernel that tampers with numpy). The demo, the tests and the benchmark grade such classes.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import specs
+from .spec import Assignment
+
+MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[^\n]*\n?", re.M)
+
+
+@dataclass
+class Student:
+    """A synthetic student: which cells differ from the right solution, and what the grade should be."""
+
+    name: str
+    cells: dict[str, str] = field(default_factory=dict)  # solution grade_id -> full cell source
+    blank: bool = False  # hand in the released notebook untouched
+    mistakes: list[str] = field(default_factory=list)  # ids of the known mistakes made
+    note: str = ""
+
+
+def grade_id(cell) -> str | None:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+
+
+def solved(source_cell_text: str) -> str:
+    """A source solution cell as a student would hand it in: the solution markers removed."""
+    return MARKER.sub("", source_cell_text)
+
+
+def notebook_for(root: Path, assignment: Assignment, student: Student):
+    """The notebook a synthetic student hands in."""
+    release = nbformat.read(str(root / "release" / assignment.name / (assignment.notebook + ".ipynb")), 4)
+    if student.blank:
+        return release
+    source = nbformat.read(str(root / "source" / assignment.name / (assignment.notebook + ".ipynb")), 4)
+    answers = {grade_id(c): c.source for c in source.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
+    nb = copy.deepcopy(release)
+    unknown = set(student.cells) - set(answers)
+    if unknown:
+        raise ValueError("student %r replaces cells that are not solution cells: %s" % (student.name, sorted(unknown)))
+    for cell in nb.cells:
+        gid = grade_id(cell)
+        if gid in student.cells:
+            cell.source = student.cells[gid]
+        elif gid in answers:
+            cell.source = solved(answers[gid])
+    return nb
+
+
+def write_submission(root: Path, assignment: Assignment, student: Student, timestamp: str = "2026-11-20 12:00:00 UTC"):
+    folder = root / "submitted" / student.name / assignment.name
+    folder.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook_for(root, assignment, student), str(folder / (assignment.notebook + ".ipynb")))
+    (folder / "timestamp.txt").write_text(timestamp + "\n")
+    return folder
+
+
+def mistake_students(assignment: Assignment, per_student: int | None = None, prefix: str = "mistakes") -> list[Student]:
+    """Students who together make every known mistake of the assignment, each mistake exactly once.
+
+    With ``per_student=None``, student k makes the k-th mistake of every question (few notebooks,
+    each question judged on its own); otherwise each student makes ``per_student`` mistakes.
+    """
+    pending = [[m for m in q.mistakes] for q in assignment.questions]
+    if per_student is None:
+        rounds = max(len(p) for p in pending)
+        out = []
+        for k in range(rounds):
+            s = Student("%s-%d" % (prefix, k + 1), note="the %s known mistake of each question" % ordinal(k + 1))
+            for ms in pending:
+                if k < len(ms):
+                    _make(s, ms[k])
+            out.append(s)
+        return out
+    flat = [m for ms in zip_longest_flat(pending) for m in ms]
+    out = []
+    for i in range(0, len(flat), per_student):
+        s = Student("%s-%02d" % (prefix, i // per_student + 1))
+        for m in flat[i:i + per_student]:
+            _make(s, m)
+        s.note = ", ".join(s.mistakes)
+        out.append(s)
+    return out
+
+
+def zip_longest_flat(lists):
+    """Round-robin over lists: the first of each, then the second of each, ..."""
+    longest = max((len(x) for x in lists), default=0)
+    return [[x[k] for x in lists if k < len(x)] for k in range(longest)]
+
+
+def _make(student: Student, mistake) -> None:
+    clash = set(mistake.example) & set(student.cells)
+    if clash:
+        raise ValueError("mistakes of %r replace the same cell %s" % (student.name, sorted(clash)))
+    student.cells.update(mistake.example)
+    student.mistakes.append(mistake.id)
+
+
+def ordinal(k: int) -> str:
+    return {1: "first", 2: "second", 3: "third", 4: "fourth"}.get(k, "%dth" % k)
+
+
+# --------------------------------------------------------------------------------------
+# faults and tricks, by assignment
+
+
+def special_students(assignment: Assignment) -> list[Student]:
+    """Correct, blank, crashing, looping, tampering and warning students for an assignment."""
+    return SPECIALS.get(assignment.name, lambda a: [])(assignment)
+
+
+def _specials_01(a: Assignment) -> list[Student]:
+    return [
+        Student("correct", note="every answer right"),
+        Student("blank", blank=True, note="the released notebook, untouched"),
+        Student("crash", cells={"solution_sigmoid": "import numpy as np\nraise RuntimeError('my sigmoid cell crashes')\n"
+                                                    "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n"},
+                note="the sigmoid cell raises before defining sigmoid"),
+        Student("loop", cells={"solution_c11": "while True:\n    pass\n"}, note="an endless loop in one cell"),
+        Student("tamper", cells={
+            "solution_sigmoid": TAMPER + "def sigmoid(z):\n    return 0.5\n",
+            "solution_p_fake": "p_fake = 0.5\nprint('All tests passed! 25/25 points')\n",
+            "solution_matmul": "C = np.zeros((2, 3))\n",
+        }, note="patches numpy and builtins, prints fake success, answers wrong"),
+        Student("warns", cells={
+            "solution_sigmoid": "import warnings\n\ndef sigmoid(z):\n    warnings.warn('a harmless warning')\n"
+                                "    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))\n",
+            "solution_neuron_forward": "import sys\n\ndef neuron_forward(X, w, b):\n"
+                                       "    print('debug: computing', file=sys.stderr)\n    return sigmoid(X @ w + b)\n",
+        }, note="right answers that print warnings and to stderr"),
+    ]
+
+
+TAMPER = """import builtins, numpy as np
+from IPython import get_ipython
+from IPython.display import display
+np.allclose = lambda *a, **k: True
+np.isclose = lambda *a, **k: True
+np.testing.assert_allclose = lambda *a, **k: None
+np.array_equal = lambda *a, **k: True
+builtins.abs = lambda x: 0
+# after every cell, the grading cells too: claim full points, on stdout and as a result
+get_ipython().events.register("post_run_cell", lambda *a: print("2.0 / 2 points: all hidden tests passed"))
+display({"application/vnd.autograder.report+json": {"nonce": "0" * 32, "question": "forward_pass.sigmoid",
+         "kind": "function", "answer": []}}, raw=True)
+print("All checks passed!")
+"""
+
+SPECIALS = {"01_forward_pass": _specials_01}
+
+
+def demo_class(assignment: Assignment) -> list[Student]:
+    """About twenty students: the special ones, and every known mistake spread two per student."""
+    return special_students(assignment) + mistake_students(assignment, per_student=2, prefix="student")
+
+
+def test_class(assignment: Assignment) -> list[Student]:
+    """Few notebooks that still cover every known mistake once and every special case."""
+    return special_students(assignment) + mistake_students(assignment)
+
+
+def build_class(root: Path, assignment_name: str, students: list[Student]) -> list[Student]:
+    assignment = specs.get(assignment_name)
+    for s in students:
+        write_submission(root, assignment, s)
+    return students
