@@ -161,7 +161,9 @@ def test_corrupted_seed_copy_is_rejected(cache, tmp_path, monkeypatch, shared_ba
     content = (shared_banknote_dir / BANKNOTE_FILENAME).read_bytes()
     (bad_dir / BANKNOTE_FILENAME).write_bytes(content.replace(b"\r\n", b"\n"))  # LF endings: other hash
     monkeypatch.setenv("BANKNOTE_DATA_DIR", str(bad_dir))
-    with pytest.raises(ValueError, match=rf"{BANKNOTE_FILENAME}: sha256 mismatch.*expected {BANKNOTE_SHA256}, got [0-9a-f]{{64}}"):
+    with pytest.raises(
+        ValueError, match=rf"{BANKNOTE_FILENAME}: sha256 mismatch.*expected {BANKNOTE_SHA256}, got [0-9a-f]{{64}}"
+    ):
         banknote_path()
     assert list(cache.iterdir()) == []
 
@@ -176,6 +178,7 @@ def test_download_verifies_and_caches(cache, server):
     assert server.hits == [f"/{BANKNOTE_FILENAME}"]
     assert [p.name for p in cache.iterdir()] == [BANKNOTE_FILENAME]
     assert sha256(cache / BANKNOTE_FILENAME) == BANKNOTE_SHA256
+    assert (cache / BANKNOTE_FILENAME).stat().st_mode & 0o444 == 0o444  # readable by all, not mkstemp's 0600
     load_banknote()
     assert len(server.hits) == 1
 
@@ -243,13 +246,33 @@ def test_logistic_regression_on_skewness_and_entropy_reaches_the_optimum(seeded)
     ("call", "error", "match"),
     [
         (lambda: load_banknote("skewness"), TypeError, r"features: expected a sequence of column names"),
-        (lambda: load_banknote(("skewness", "kurtosis")), ValueError, r"features: expected column names.*got 'kurtosis'"),
+        (
+            lambda: load_banknote(("skewness", "kurtosis")),
+            ValueError,
+            r"features: expected column names.*got 'kurtosis'",
+        ),
         (lambda: load_banknote(()), ValueError, r"features: expected at least one"),
         (lambda: banknote_path(cache_dir=3), TypeError, r"cache_dir: expected a path"),
-        (lambda: shuffle_split(np.zeros((10, 2)), np.zeros(9), 0.2, np.random.default_rng(0)), ValueError, r"y: expected shape \(10,\)"),
-        (lambda: shuffle_split(np.zeros((10, 2)), np.zeros(10), 1.0, np.random.default_rng(0)), ValueError, r"test_fraction: expected a number strictly between 0 and 1"),
-        (lambda: shuffle_split(np.zeros((10, 2)), np.zeros(10), 0.01, np.random.default_rng(0)), ValueError, r"test_fraction: 0.01 of N = 10 examples gives 0"),
-        (lambda: shuffle_split(np.zeros((10, 2)), np.zeros(10), 0.2, 42), TypeError, r"rng: expected a numpy.random.Generator"),
+        (
+            lambda: shuffle_split(np.zeros((10, 2)), np.zeros(9), 0.2, np.random.default_rng(0)),
+            ValueError,
+            r"y: expected shape \(10,\)",
+        ),
+        (
+            lambda: shuffle_split(np.zeros((10, 2)), np.zeros(10), 1.0, np.random.default_rng(0)),
+            ValueError,
+            r"test_fraction: expected a number strictly between 0 and 1",
+        ),
+        (
+            lambda: shuffle_split(np.zeros((10, 2)), np.zeros(10), 0.01, np.random.default_rng(0)),
+            ValueError,
+            r"test_fraction: 0.01 of N = 10 examples gives 0",
+        ),
+        (
+            lambda: shuffle_split(np.zeros((10, 2)), np.zeros(10), 0.2, 42),
+            TypeError,
+            r"rng: expected a numpy.random.Generator",
+        ),
     ],
 )
 def test_bad_input_raises_naming_the_argument(call, error, match):

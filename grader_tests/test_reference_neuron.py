@@ -80,9 +80,7 @@ def test_forward_pass_chains_dense_layers(rng):
     out = forward_pass(X, [(W1, b1), (W2, b2)], ["relu", "softmax"])
     np.testing.assert_allclose(out, expected, rtol=1e-14)
     np.testing.assert_allclose(forward_pass(X, [(W1, b1), (W2, b2)], [relu, softmax]), expected, rtol=1e-14)
-    np.testing.assert_allclose(
-        forward_pass(X, [(W1, b1)], ["linear"]), X @ W1 + b1, rtol=1e-14
-    )
+    np.testing.assert_allclose(forward_pass(X, [(W1, b1)], ["linear"]), X @ W1 + b1, rtol=1e-14)
 
 
 def test_and_network_of_the_fhws_author():
@@ -139,14 +137,34 @@ def test_forward_pass_equals_keras_sequential_predict(rng):
         (lambda: neuron_forward(BANKNOTE_X, BANKNOTE_W, 1.0, "tanh"), ValueError, r"activation: expected one of"),
         (lambda: neuron_forward(BANKNOTE_X, BANKNOTE_W, 1.0, 3), TypeError, r"activation: expected one of"),
         (lambda: dense_forward(np.zeros((4, 3)), np.zeros((2, 5)), np.zeros(5)), ValueError, r"W: expected 3 rows"),
-        (lambda: dense_forward(np.zeros((4, 3)), np.zeros((3, 5)), np.zeros(4)), ValueError, r"b: expected shape \(5,\)"),
+        (
+            lambda: dense_forward(np.zeros((4, 3)), np.zeros((3, 5)), np.zeros(4)),
+            ValueError,
+            r"b: expected shape \(5,\)",
+        ),
         (lambda: dense_forward(np.zeros((4, 3)), np.zeros((3, 5)), np.zeros((1, 5))), ValueError, r"b: expected a 1-D"),
         (lambda: dense_forward([["a"]], np.zeros((1, 1)), np.zeros(1)), TypeError, r"X: expected real numbers"),
-        (lambda: forward_pass(np.zeros((4, 2)), [(np.zeros((2, 3)), np.zeros(3))], []), ValueError, r"activations: expected one activation per \(W, b\) pair in params \(1\), got 0"),
-        (lambda: forward_pass(np.zeros((4, 2)), [(np.zeros((2, 3)), np.zeros(3))], "relu"), TypeError, r"activations: expected a sequence"),
+        (
+            lambda: forward_pass(np.zeros((4, 2)), [(np.zeros((2, 3)), np.zeros(3))], []),
+            ValueError,
+            r"activations: expected one activation per \(W, b\) pair in params \(1\), got 0",
+        ),
+        (
+            lambda: forward_pass(np.zeros((4, 2)), [(np.zeros((2, 3)), np.zeros(3))], "relu"),
+            TypeError,
+            r"activations: expected a sequence",
+        ),
         (lambda: forward_pass(np.zeros((4, 2)), [], []), ValueError, r"params: expected at least one"),
-        (lambda: forward_pass(np.zeros((4, 2)), [(np.zeros((3, 3)), np.zeros(3))], ["relu"]), ValueError, r"params\[0\]\[0\] \(W\): expected 2 rows"),
-        (lambda: forward_pass(np.zeros((4, 2)), [(np.zeros((2, 3)), np.zeros(3))], ["soft"]), ValueError, r"activations\[0\]: expected one of"),
+        (
+            lambda: forward_pass(np.zeros((4, 2)), [(np.zeros((3, 3)), np.zeros(3))], ["relu"]),
+            ValueError,
+            r"params\[0\]\[0\] \(W\): expected 2 rows",
+        ),
+        (
+            lambda: forward_pass(np.zeros((4, 2)), [(np.zeros((2, 3)), np.zeros(3))], ["soft"]),
+            ValueError,
+            r"activations\[0\]: expected one of",
+        ),
         (lambda: count_params([(np.zeros((2, 3)), np.zeros(2))]), ValueError, r"params\[0\]: expected W of shape"),
     ],
 )

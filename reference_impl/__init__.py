@@ -24,7 +24,6 @@ Every public name of the submodules is importable from here, e.g.
 
 from __future__ import annotations
 
-from . import activations, boundary, data, gradcheck, losses, network, neuron, optim, regularization
 from .activations import log_softmax, relu, relu_derivative, sigmoid, sigmoid_derivative, softmax
 from .boundary import X1, X2, decision_boundary, decision_line
 from .data import (
@@ -63,13 +62,64 @@ from .optim import gradient_descent, logistic_gd_step, sgd_step, train_logistic_
 from .regularization import l1_penalty, l1_penalty_grad, l2_penalty, l2_penalty_grad, regularized_loss
 
 __all__ = [
-    *activations.__all__,
-    *neuron.__all__,
-    *losses.__all__,
-    *regularization.__all__,
-    *network.__all__,
-    *optim.__all__,
-    *gradcheck.__all__,
-    *boundary.__all__,
-    *data.__all__,
+    # activations
+    "sigmoid",
+    "sigmoid_derivative",
+    "relu",
+    "relu_derivative",
+    "softmax",
+    "log_softmax",
+    # neuron
+    "ACTIVATIONS",
+    "get_activation",
+    "neuron_forward",
+    "dense_forward",
+    "forward_pass",
+    "count_params",
+    # losses
+    "EPS",
+    "binary_cross_entropy",
+    "binary_cross_entropy_grad",
+    "binary_cross_entropy_from_logits",
+    "svm_loss",
+    "svm_loss_per_example",
+    "softmax_cross_entropy",
+    "cross_entropy_per_example",
+    # regularization
+    "l1_penalty",
+    "l1_penalty_grad",
+    "l2_penalty",
+    "l2_penalty_grad",
+    "regularized_loss",
+    # network
+    "init_two_layer",
+    "two_layer_forward",
+    "two_layer_backward",
+    "two_layer_loss",
+    "train_two_layer",
+    "two_layer_predict",
+    "accuracy",
+    # optim
+    "gradient_descent",
+    "sgd_step",
+    "logistic_gd_step",
+    "train_logistic_regression",
+    # gradcheck
+    "numerical_gradient",
+    "relative_error",
+    # boundary
+    "X1",
+    "X2",
+    "decision_boundary",
+    "decision_line",
+    # data
+    "FEATURES",
+    "BANKNOTE_FILENAME",
+    "BANKNOTE_SHA256",
+    "BANKNOTE_URL",
+    "DOWNLOAD_TIMEOUT",
+    "default_cache_dir",
+    "banknote_path",
+    "load_banknote",
+    "shuffle_split",
 ]

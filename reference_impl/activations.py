@@ -73,9 +73,7 @@ def _as_float_array(
     try:
         arr = np.asarray(x)
     except (ValueError, TypeError) as exc:  # ragged nested lists
-        raise TypeError(
-            f"{name}: expected a rectangular array of numbers, got {_describe(x)} ({exc})"
-        ) from None
+        raise TypeError(f"{name}: expected a rectangular array of numbers, got {_describe(x)} ({exc})") from None
     if arr.dtype.kind not in "biuf":
         raise TypeError(
             f"{name}: expected real numbers, got an array of dtype {arr.dtype} "
@@ -91,10 +89,7 @@ def _as_float_array(
     finite = np.isfinite(arr)
     if not finite.all():
         bad = int(arr.size - np.count_nonzero(finite))
-        raise ValueError(
-            f"{name}: expected finite values, got {bad} NaN or infinite "
-            f"entr{'y' if bad == 1 else 'ies'}"
-        )
+        raise ValueError(f"{name}: expected finite values, got {bad} NaN or infinite entr{'y' if bad == 1 else 'ies'}")
     return arr
 
 
@@ -105,7 +100,12 @@ def _as_real_scalar(
     minimum: float | None = None,
     strict: bool = False,
 ) -> float:
-    """Return ``value`` as a finite float, optionally ``>= minimum`` (``> minimum`` if strict)."""
+    """Return ``value`` as a finite float, optionally ``>= minimum`` (``> minimum`` if strict).
+
+    Python and NumPy real numbers and 0-d real arrays are accepted; bools are not.
+    """
+    if isinstance(value, np.ndarray) and value.ndim == 0 and value.dtype.kind in "iuf":
+        value = value.item()
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise TypeError(f"{name}: expected a real number, got {_describe(value)}")
     out = float(value)
@@ -307,6 +307,4 @@ def _check_axis(scores: np.ndarray, axis: Any) -> None:
     if isinstance(axis, (bool, np.bool_)) or not isinstance(axis, numbers.Integral):
         raise TypeError(f"axis: expected an integer, got {_describe(axis)}")
     if not -scores.ndim <= axis < scores.ndim:
-        raise ValueError(
-            f"axis: expected an axis of scores (ndim {scores.ndim}), got {axis}"
-        )
+        raise ValueError(f"axis: expected an axis of scores (ndim {scores.ndim}), got {axis}")

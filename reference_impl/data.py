@@ -50,9 +50,7 @@ FEATURES = ("variance", "skewness", "curtosis", "entropy")
 BANKNOTE_FILENAME = "data_banknote_authentication.txt"
 #: sha256 of the file as the UCI repository publishes it (46,402 bytes, CRLF line endings).
 BANKNOTE_SHA256 = "63cb547740b3d71fc4a7fa05a6f5005ba63e86a64d2dfb11251398611fb7b19c"
-BANKNOTE_URL = (
-    "https://archive.ics.uci.edu/ml/machine-learning-databases/00267/data_banknote_authentication.txt"
-)
+BANKNOTE_URL = "https://archive.ics.uci.edu/ml/machine-learning-databases/00267/data_banknote_authentication.txt"
 #: Seconds to wait for the server before a download gives up.
 DOWNLOAD_TIMEOUT = 30.0
 _CHUNK = 1 << 16
@@ -96,6 +94,7 @@ def _install(write_to: Any, source: str, target: Path) -> None:
                 f"{BANKNOTE_FILENAME}: sha256 mismatch for the copy from {source}: "
                 f"expected {BANKNOTE_SHA256}, got {got}; the file was not cached"
             )
+        tmp.chmod(0o644)  # mkstemp creates 0600; the cache is an ordinary readable file
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)

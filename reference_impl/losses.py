@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from .activations import _as_float_array, _as_real_scalar, _describe, log_softmax, softmax
+from .activations import _as_float_array, _as_real_scalar, _describe, log_softmax
 
 __all__ = [
     "EPS",
@@ -69,8 +69,7 @@ def _as_labels(y: Any, name: str, *, num_examples: int, num_classes: int) -> np.
     if arr.min() < 0 or arr.max() >= num_classes:
         bad = arr[(arr < 0) | (arr >= num_classes)].flat[0]
         raise ValueError(
-            f"{name}: expected labels in 0..{num_classes - 1} (scores has {num_classes} columns), "
-            f"got {bad}"
+            f"{name}: expected labels in 0..{num_classes - 1} (scores has {num_classes} columns), got {bad}"
         )
     return arr.astype(np.int64)
 
@@ -343,10 +342,14 @@ def softmax_cross_entropy(scores: Any, y: Any) -> tuple[float, np.ndarray]:
     >>> round(loss, 6)
     2.040355
     """
-    losses = cross_entropy_per_example(scores, y)  # (N,), validates the inputs
-    scores = np.asarray(scores, dtype=np.float64)  # (N, C)
-    y = np.asarray(y).astype(np.int64)  # (N,)
-    N = scores.shape[0]
-    dscores = softmax(scores, axis=1)  # (N, C)
-    dscores[np.arange(N), y] -= 1.0  # P - one_hot(y), a fresh array
+    scores = _check_scores(scores)
+    N, C = scores.shape
+    y = _as_labels(y, "y", num_examples=N, num_classes=C)
+    rows = np.arange(N)  # (N,)
+    shifted = scores - scores.max(axis=1, keepdims=True)  # (N, C), row maximum 0
+    exp = np.exp(shifted)  # (N, C), values in (0, 1]
+    total = exp.sum(axis=1, keepdims=True)  # (N, 1), each >= 1
+    losses = np.log(total[:, 0]) - shifted[rows, y]  # (N,), -ln P[i, y_i]
+    dscores = exp / total  # (N, C), P = softmax(scores)
+    dscores[rows, y] -= 1.0  # P - one_hot(y)
     return float(losses.mean()), dscores / N

@@ -51,9 +51,7 @@ _PARAM_NAMES = ("W1", "b1", "W2", "b2")
 
 def _check_rng(rng: Any) -> np.random.Generator:
     if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            f"rng: expected a numpy.random.Generator (np.random.default_rng(seed)), got {_describe(rng)}"
-        )
+        raise TypeError(f"rng: expected a numpy.random.Generator (np.random.default_rng(seed)), got {_describe(rng)}")
     return rng
 
 

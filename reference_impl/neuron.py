@@ -8,7 +8,7 @@ weights as ``W`` of shape (D, H) and its bias as ``b`` of shape (H,), exactly li
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, Union
+from typing import Any
 
 import numpy as np
 
@@ -37,7 +37,7 @@ ACTIVATIONS: dict[str, Callable[[Any], Any]] = {
     "linear": _linear,
 }
 
-Activation = Union[str, Callable[[Any], Any]]
+Activation = str | Callable[[Any], Any]
 
 
 def get_activation(activation: Activation, name: str = "activation") -> Callable[[Any], Any]:
@@ -57,14 +57,10 @@ def get_activation(activation: Activation, name: str = "activation") -> Callable
     """
     if isinstance(activation, str):
         if activation not in ACTIVATIONS:
-            raise ValueError(
-                f"{name}: expected one of {sorted(ACTIVATIONS)} or a callable, got {activation!r}"
-            )
+            raise ValueError(f"{name}: expected one of {sorted(ACTIVATIONS)} or a callable, got {activation!r}")
         return ACTIVATIONS[activation]
     if not callable(activation):
-        raise TypeError(
-            f"{name}: expected one of {sorted(ACTIVATIONS)} or a callable, got {_describe(activation)}"
-        )
+        raise TypeError(f"{name}: expected one of {sorted(ACTIVATIONS)} or a callable, got {_describe(activation)}")
     return activation
 
 
@@ -106,9 +102,7 @@ def neuron_forward(X: Any, w: Any, b: Any, activation: Activation = sigmoid) -> 
     X = _check_X(X)
     w = _as_float_array(w, "w", ndim=1, shape_hint="(D,)")
     if w.shape[0] != X.shape[1]:
-        raise ValueError(
-            f"w: expected shape ({X.shape[1]},) to match X of shape {X.shape}, got {w.shape}"
-        )
+        raise ValueError(f"w: expected shape ({X.shape[1]},) to match X of shape {X.shape}, got {w.shape}")
     b = _as_float_array(b, "b")
     if b.size != 1:
         raise ValueError(f"b: expected a single number (the bias), got shape {b.shape}")
@@ -156,8 +150,7 @@ def _check_layer(x_shape: tuple[int, ...], W: np.ndarray, b: np.ndarray, w_name:
         )
     if b.shape != (W.shape[1],):
         raise ValueError(
-            f"{b_name}: expected shape ({W.shape[1]},), one bias per column of {w_name} "
-            f"{W.shape}, got shape {b.shape}"
+            f"{b_name}: expected shape ({W.shape[1]},), one bias per column of {w_name} {W.shape}, got shape {b.shape}"
         )
 
 
@@ -192,15 +185,12 @@ def forward_pass(
     if isinstance(params, (str, bytes)) or not isinstance(params, Sequence):
         raise TypeError(f"params: expected a sequence of (W, b) pairs, got {_describe(params)}")
     if isinstance(activations, (str, bytes)) or not isinstance(activations, Sequence):
-        raise TypeError(
-            f"activations: expected a sequence with one activation per layer, got {_describe(activations)}"
-        )
+        raise TypeError(f"activations: expected a sequence with one activation per layer, got {_describe(activations)}")
     if len(params) == 0:
         raise ValueError("params: expected at least one (W, b) pair, got an empty sequence")
     if len(activations) != len(params):
         raise ValueError(
-            f"activations: expected one activation per (W, b) pair in params ({len(params)}), "
-            f"got {len(activations)}"
+            f"activations: expected one activation per (W, b) pair in params ({len(params)}), got {len(activations)}"
         )
     for layer, (pair, act) in enumerate(zip(params, activations)):
         if not isinstance(pair, Sequence) or len(pair) != 2:
@@ -240,8 +230,7 @@ def count_params(params: Sequence[tuple[Any, Any]]) -> int:
         W_shape, b_shape = np.shape(pair[0]), np.shape(pair[1])
         if len(W_shape) != 2 or b_shape != (W_shape[1],):
             raise ValueError(
-                f"params[{layer}]: expected W of shape (D, H) and b of shape (H,), "
-                f"got shapes {W_shape} and {b_shape}"
+                f"params[{layer}]: expected W of shape (D, H) and b of shape (H,), got shapes {W_shape} and {b_shape}"
             )
         total += W_shape[0] * W_shape[1] + b_shape[0]  # D*H weights + H biases
     return int(total)

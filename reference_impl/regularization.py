@@ -163,15 +163,17 @@ def regularized_loss(
     Notes
     -----
     .. math::
-        S = XW, \qquad J = \frac{1}{N}\sum_i L_i(S) + \mathrm{reg}\, R(W), \qquad
-        \frac{\partial J}{\partial W} = X^\top \frac{\partial L}{\partial S} + \mathrm{reg}\,\frac{\partial R}{\partial W}
+        S = XW, \qquad J = \frac{1}{N}\sum_i L_i(S) + \mathrm{reg}\, R(W)
+
+    .. math::
+        \frac{\partial J}{\partial W} = X^\top \frac{\partial L}{\partial S}
+            + \mathrm{reg}\,\frac{\partial R}{\partial W}
     """
     W = _as_float_array(W, "W", ndim=2, shape_hint="(D, C)")
     X = _as_float_array(X, "X", ndim=2, shape_hint="(N, D), one example per row")
     if X.shape[1] != W.shape[0]:
         raise ValueError(
-            f"W: expected {X.shape[1]} rows to match X of shape {X.shape} (W has shape (D, C)), "
-            f"got shape {W.shape}"
+            f"W: expected {X.shape[1]} rows to match X of shape {X.shape} (W has shape (D, C)), got shape {W.shape}"
         )
     reg = _as_real_scalar(reg, "reg", minimum=0.0)
     loss = _as_choice(loss, "loss", _LOSSES)
