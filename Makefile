@@ -11,7 +11,7 @@ ifneq ($(SHARED_BANKNOTE),)
 export BANKNOTE_DATA_DIR ?= $(abspath ../shared/data/banknote)
 endif
 
-.PHONY: demo test test-fast bench-ref release venv clean-grading
+.PHONY: demo test test-fast bench-ref release notebooks venv clean-grading
 
 venv: $(STAMP)
 
@@ -38,6 +38,10 @@ bench-ref: $(STAMP)
 # regenerate release/ from source/ (commit the result)
 release: $(STAMP)
 	$(PY) -m autograder release
+
+# rebuild the source notebooks from their scripts (then `make release`)
+notebooks: $(STAMP)
+	cd tools && for f in build_*.py; do ../$(PY) $$f || exit 1; done
 
 clean-grading:
 	rm -rf submitted autograded feedback gradebook.db reports grades.csv .autograder

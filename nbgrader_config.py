@@ -17,9 +17,37 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", ".auto
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# Execution limits: per cell (nbgrader has no per-notebook limit of its own).
+# Execution limits: per cell (nbgrader has no per-notebook limit of its own; SafeExecute adds one below).
 c.Execute.timeout = 30
 c.Execute.startup_timeout = 120
+
+# ---------------------------------------------------------------------------------------------------
+# Sandbox and limits (autograder/sandbox.py; what they guarantee: docs/sandbox.md)
+# ---------------------------------------------------------------------------------------------------
+# "auto": bubblewrap when it works here, else NO isolation with a loud warning in the log and in each
+# autograded notebook's metadata ("autograder_sandbox"); "bwrap": refuse to grade without it; "none": limits only.
+c.SafeExecute.sandbox = "auto"
+# Wall-clock seconds for a whole notebook, on top of the per-cell Execute.timeout above.
+c.SafeExecute.notebook_timeout = 300
+# Memory: RLIMIT_DATA (heap + anonymous mappings) in MiB. RLIMIT_AS stays off (0): TensorFlow reserves
+# several GiB of address space it never touches, so an address-space limit small enough to matter breaks it.
+c.SafeExecute.memory_limit_mb = 4096
+c.SafeExecute.address_space_limit_mb = 0
+# CPU seconds per kernel process (RLIMIT_CPU; SIGXCPU, then SIGKILL). Several threads spend it faster than
+# the wall clock runs.
+c.SafeExecute.cpu_time_limit = 600
+# Processes + threads (RLIMIT_NPROC). It counts per user, and root is exempt: when grading as root every
+# grading process runs its kernels as a user id of its own (SafeExecute.sandbox_uid = -1), where it applies.
+# A TensorFlow kernel uses about 40-100 threads, depending on the cores.
+c.SafeExecute.max_tasks = 512
+# Largest file the kernel may write (RLIMIT_FSIZE, MiB), open files (RLIMIT_NOFILE).
+c.SafeExecute.max_file_size_mb = 256
+c.SafeExecute.max_open_files = 1024
+# Output the grader keeps per notebook: student output (streams, displays) and probe reports (the judge's input).
+c.SafeExecute.max_output_bytes = 8 * 1024 * 1024
+c.SafeExecute.max_report_bytes = 64 * 1024 * 1024
+# Seconds a kernel has to answer after a cell timed out before it is stopped and the rest is not run.
+c.SafeExecute.unresponsive_grace = 10
 
 # Students who are not yet in the gradebook are created when their first submission is graded.
 c.Autograde.create_student = True
@@ -27,7 +55,7 @@ c.Autograde.create_student = True
 # The grading pipeline: fresh probes before execution, the judge after it (see autograder/preprocessors.py).
 c.Autograde.autograde_preprocessors = [
     "autograder.preprocessors.InjectProbes",
-    "nbgrader.preprocessors.Execute",
+    "autograder.sandbox.SafeExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",

@@ -39,11 +39,15 @@ def find_reports(outputs, nonce: str, qid: str) -> list[dict]:
 
 
 def cell_error(outputs) -> tuple[str, str] | None:
-    """(ename, evalue) of the first error output of a cell, if any."""
-    for out in outputs:
-        if out.get("output_type") == "error":
-            return str(out.get("ename", "Error"))[:200], str(out.get("evalue", ""))[:500]
-    return None
+    """(ename, evalue) of a cell's error output, if any; a time-out wins over the interrupt it causes."""
+    errors = [(str(o.get("ename", "Error"))[:200], str(o.get("evalue", ""))[:500])
+              for o in outputs if o.get("output_type") == "error"]
+    timeouts = [e for e in errors if e[0] == "CellTimeoutError"]
+    return (timeouts or errors or [None])[0]
+
+
+def error_text(ename: str, evalue: str) -> str:
+    return "%s: %s" % (ename, evalue) if evalue else ename
 
 
 def judge_question(question: Question, qid: str, ctx: Context, outputs, nonce: str, timeout: int | None) -> dict:
@@ -57,7 +61,7 @@ def judge_question(question: Question, qid: str, ctx: Context, outputs, nonce: s
         if err and err[0] == "CellTimeoutError":
             msg = "the checks timed out after %s s: your code may loop forever or be very slow" % (timeout or "?")
         elif err:
-            msg = "no answer could be read: %s: %s" % err
+            msg = "no answer could be read: %s" % error_text(*err)
             msg += hint_for_error(*err)
         else:
             msg = "no answer was reported (the grading cell did not run to its end)"

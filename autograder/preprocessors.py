@@ -123,5 +123,5 @@ def notebook_faults(nb, timeout) -> list[str]:
         if err and err[0] == "CellTimeoutError":
             faults.append("timed out after %s s in cell '%s'" % (timeout, name))
         elif err and meta.get("solution"):
-            faults.append("cell '%s' raised %s: %s" % (name, err[0], err[1][:200]))
+            faults.append("cell '%s' raised %s" % (name, judge.error_text(err[0], err[1][:200])))
     return faults

@@ -135,6 +135,8 @@ def _specials_01(a: Assignment) -> list[Student]:
             "solution_sigmoid": TAMPER + "def sigmoid(z):\n    return 0.5\n",
             "solution_p_fake": "p_fake = 0.5\nprint('All tests passed! 25/25 points')\n",
             "solution_matmul": "C = np.zeros((2, 3))\n",
+            "solution_c11": "import reference_impl, autograder.specs  # the answer key must not be importable\n"
+                            "c11_correct = reference_impl.A[0] @ reference_impl.B[:, 0]\n",
         }, note="patches numpy and builtins, prints fake success, answers wrong"),
         Student("warns", cells={
             "solution_sigmoid": "import warnings\n\ndef sigmoid(z):\n    warnings.warn('a harmless warning')\n"
@@ -152,7 +154,8 @@ np.allclose = lambda *a, **k: True
 np.isclose = lambda *a, **k: True
 np.testing.assert_allclose = lambda *a, **k: None
 np.array_equal = lambda *a, **k: True
-builtins.abs = lambda x: 0
+_print = builtins.print
+builtins.print = lambda *a, **k: _print(*a, "(all tests passed)", **k)
 # after every cell, the grading cells too: claim full points, on stdout and as a result
 get_ipython().events.register("post_run_cell", lambda *a: print("2.0 / 2 points: all hidden tests passed"))
 display({"application/vnd.autograder.report+json": {"nonce": "0" * 32, "question": "forward_pass.sigmoid",

@@ -1,0 +1,508 @@
+"""The sandbox every student kernel runs in at grading time, and the execution step that survives faults.
+
+``SafeExecute`` replaces nbgrader's ``Execute`` in the autograde pipeline (see ``nbgrader_config.py``):
+
+* the kernel is started by :class:`SandboxKernelManager` inside bubblewrap (``bwrap``): the whole file
+  system read-only, the course (answer key, engine, sources, gradebook, private state, other students'
+  folders) and the grader's home hidden under empty tmpfs mounts, only the submission's own working copy
+  writable, a private ``/tmp``, no network (the grader talks to the kernel over Unix sockets: jupyter's
+  ``ipc`` transport), its own PID namespace, and, when the grader runs as root, an unprivileged user id of
+  its own, so that the per-user process limit applies to it alone;
+* resource limits (``setrlimit``) on memory, CPU seconds, processes and threads, file size, open files;
+* a wall-clock limit for the whole notebook on top of nbgrader's per-cell ``timeout``, and caps on the
+  size of the outputs the grader keeps;
+* a kernel that dies, stops answering, or runs out of time does not abort the notebook: the cell where it
+  happened gets an error output that says why (``KernelDied``, ``NotebookTimeout``, ``KernelUnresponsive``),
+  every later code cell an error output ``NotRun`` that names that cell, and the judge gives each question
+  left unanswered 0 points with that reason.
+
+Where bubblewrap is not usable, ``sandbox = "auto"`` falls back to ``"none"``: the limits still apply, the
+isolation does not; the log and the notebook's metadata (``autograder_sandbox``) say so loudly.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import pwd
+import resource
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from functools import lru_cache
+from pathlib import Path
+
+from jupyter_client.manager import AsyncKernelManager
+from nbclient.exceptions import DeadKernelError
+from nbclient.util import run_sync
+from nbformat.notebooknode import NotebookNode
+from nbgrader.preprocessors import Execute
+from traitlets import Any, Bool, Enum, Integer, List, Unicode
+
+log = logging.getLogger(__name__)
+
+ENGINE_ROOT = Path(__file__).resolve().parent.parent
+REPORT_MIME = "application/vnd.autograder.report+json"
+METADATA_KEY = "autograder_sandbox"
+UID_BASE = 1_900_000_000  # sandbox user ids: far from any real account
+MiB = 1024 * 1024
+
+FALLBACK_WARNING = ("SANDBOX DISABLED: bubblewrap (bwrap) is not usable on this machine (%s). Student kernels "
+                    "run WITHOUT file-system or network isolation: they can read the answer key, the gradebook "
+                    "and other students' files. Only the resource limits apply. Install bubblewrap "
+                    "(apt-get install bubblewrap) or set SafeExecute.sandbox = 'none' to accept this.")
+
+
+# --------------------------------------------------------------------------------------------------
+# limits and the sandbox command
+
+
+def set_limits(limits: dict) -> None:
+    """Apply resource limits to the calling process (run in the child before exec)."""
+    for name, value in limits.items():
+        if value is None or value <= 0:
+            continue
+        which = getattr(resource, name)
+        try:
+            resource.setrlimit(which, (value, value))
+        except (ValueError, OSError):
+            soft, hard = resource.getrlimit(which)
+            if hard != resource.RLIM_INFINITY:
+                resource.setrlimit(which, (min(value, hard), hard))
+
+
+def _covered(path: Path, by: list[Path]) -> bool:
+    return any(path == p or p in path.parents for p in by)
+
+
+def bwrap_command(cmd: list[str], *, workdir: Path | None, private: Path, hidden: list[Path],
+                  readable: list[Path], uid: int | None, env_unset: list[str]) -> list[str]:
+    """The bubblewrap command line that runs ``cmd`` in the sandbox.
+
+    ``hidden`` paths get an empty tmpfs (folders) or /dev/null (files) over them; ``readable`` paths
+    (the interpreter, the Keras cache) are bound back read-only, ``workdir`` and ``private`` read-write.
+    With ``uid``, the command runs as that user id (the grader must be root).
+    """
+    args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp",
+            "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--hostname", "sandbox",
+            "--die-with-parent"]  # the launcher already starts a new session: interrupts (killpg) reach the kernel
+    hidden = sorted({Path(os.path.realpath(p)) for p in hidden if os.path.lexists(p)}, key=lambda p: len(p.parts))
+    kept: list[Path] = [Path("/tmp")]
+    for h in hidden:
+        if _covered(h, kept) or str(h) == "/":
+            continue
+        if h.is_dir():
+            args += ["--tmpfs", str(h)]
+        else:
+            args += ["--ro-bind", "/dev/null", str(h)]
+        kept.append(h)
+    binds = [(Path(os.path.realpath(p)), "--ro-bind") for p in readable if os.path.exists(p)]
+    if workdir is not None:
+        binds.append((Path(os.path.realpath(workdir)), "--bind"))
+    binds.append((Path(os.path.realpath(private)), "--bind"))
+    for path, how in sorted(binds, key=lambda b: len(b[0].parts)):
+        if _covered(path, kept):  # only what a tmpfs covers needs binding back
+            args += [how, str(path), str(path)]
+    for name in env_unset:
+        args += ["--unsetenv", name]
+    args += ["--setenv", "HOME", str(private), "--setenv", "TMPDIR", "/tmp",
+             "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib", "--setenv", "IPYTHONDIR", "/tmp/ipython"]
+    if workdir is not None:
+        args += ["--chdir", str(workdir)]
+    if uid is not None:
+        args += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID", "--",
+                 "setpriv", "--reuid", str(uid), "--regid", str(uid), "--clear-groups",
+                 "--inh-caps=-all", "--bounding-set=-all", "--"]
+    else:
+        args += ["--"]
+    return args + list(cmd)
+
+
+def _sandbox_uid(configured: int) -> int | None:
+    if os.geteuid() != 0 or configured == 0:
+        return None
+    if configured > 0:
+        return configured
+    return UID_BASE + os.getpid() % 1_000_000  # one id per grading process: its own process count
+
+
+@lru_cache(maxsize=None)
+def bwrap_problem(as_uid: bool) -> str | None:
+    """None when bubblewrap works here (as we will call it), else why it does not."""
+    if shutil.which("bwrap") is None:
+        return "the bwrap program is not installed"
+    if as_uid and shutil.which("setpriv") is None:
+        return "the setpriv program is not installed"
+    private = Path(tempfile.mkdtemp(prefix="agprobe-"))
+    try:
+        uid = UID_BASE if as_uid else None
+        if uid is not None:
+            os.chown(private, uid, uid)
+        cmd = bwrap_command([sys.executable, "-c", "import tempfile; tempfile.mkdtemp(); open('ok', 'w').write('1')"],
+                            workdir=private, private=private, hidden=[], readable=_interpreter_paths(),
+                            uid=uid, env_unset=[])
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        if proc.returncode != 0 or not (private / "ok").exists():
+            return "bwrap failed: %s" % (proc.stderr.strip()[-300:] or "exit %d" % proc.returncode)
+        return None
+    except (OSError, subprocess.SubprocessError) as exc:
+        return "bwrap failed: %s" % exc
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
+
+
+def _interpreter_paths() -> list[Path]:
+    paths = {Path(os.path.realpath(p)) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix)}
+    paths.add(Path(os.path.realpath(sys.executable)).parent.parent)
+    paths.add(Path(os.path.dirname(sys.executable)).parent)
+    return sorted(paths)
+
+
+def _chown_tree(top: Path, uid: int, gid: int, drop_links: bool = False) -> list[str]:
+    """lchown everything under ``top`` (never following links); optionally remove symbolic links."""
+    dropped = []
+    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+        for name in dirnames + filenames:
+            p = os.path.join(dirpath, name)
+            if drop_links and os.path.islink(p):
+                os.unlink(p)
+                dropped.append(os.path.relpath(p, top))
+                continue
+            try:
+                os.lchown(p, uid, gid)
+            except OSError:
+                pass
+    os.lchown(top, uid, gid)
+    return dropped
+
+
+def describe_exit(code: int | None) -> str:
+    if code is None:
+        return "exit status unknown"
+    if code < 0 or code > 128:
+        signum = -code if code < 0 else code - 128
+        try:
+            name = signal.Signals(signum).name
+        except ValueError:
+            name = "signal %d" % signum
+        why = {"SIGKILL": ": out of memory or a resource limit", "SIGSEGV": ": a crash in native code",
+               "SIGXCPU": ": the CPU time limit", "SIGABRT": ": aborted", "SIGXFSZ": ": the file size limit"}
+        return "killed by %s%s" % (name, why.get(name, ""))
+    return "exit code %d" % code
+
+
+# --------------------------------------------------------------------------------------------------
+# the kernel manager
+
+
+class SandboxKernelManager(AsyncKernelManager):
+    """An async kernel manager that starts its kernel in the sandbox described by ``sandbox_spec``."""
+
+    sandbox_spec = Any(None, allow_none=True)
+
+    def _private_dir(self) -> Path:
+        if getattr(self, "_sbx_private", None) is None:
+            self._sbx_private = Path(tempfile.mkdtemp(prefix="agk-"))  # short: Unix socket paths are <108 bytes
+        return self._sbx_private
+
+    async def _async_pre_start_kernel(self, **kw):
+        spec = self.sandbox_spec or {}
+        if spec.get("mode") == "bwrap":
+            private = self._private_dir()
+            self.transport = "ipc"
+            self.ip = str(private / "k")
+            self.connection_file = str(private / "kernel.json")
+        return await super()._async_pre_start_kernel(**kw)
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        cmd = super().format_kernel_cmd(extra_arguments=extra_arguments)
+        spec = self.sandbox_spec or {}
+        if spec.get("mode") != "bwrap":
+            return cmd
+        private = self._private_dir()
+        uid = spec.get("uid")
+        if uid is not None:
+            os.chown(private, uid, uid)
+            os.chmod(private, 0o700)
+            if os.path.exists(self.connection_file):
+                os.chown(self.connection_file, uid, uid)
+        return bwrap_command(cmd, workdir=spec.get("workdir"), private=private, hidden=spec["hidden"],
+                             readable=spec["readable"], uid=uid, env_unset=spec.get("env_unset", []))
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        spec = self.sandbox_spec or {}
+        limits = dict(spec.get("limits", {}))
+        if os.geteuid() == 0 and spec.get("uid") is None:
+            limits.pop("RLIMIT_NPROC", None)  # root is exempt from it anyway
+        if spec.get("mode") != "bwrap":
+            env = dict(kw.get("env") or os.environ)
+            for name in spec.get("env_unset", []):
+                env.pop(name, None)
+            kw["env"] = env
+        kw["preexec_fn"] = lambda: set_limits(limits)
+        return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    async def _async_cleanup_resources(self, restart=False):
+        await super()._async_cleanup_resources(restart=restart)
+        private = getattr(self, "_sbx_private", None)
+        if private is not None and not restart:
+            shutil.rmtree(private, ignore_errors=True)
+            self._sbx_private = None
+
+    def exit_status(self) -> int | None:
+        proc = getattr(self.provisioner, "process", None)
+        if proc is None:
+            return None
+        try:
+            return proc.wait(timeout=5)
+        except Exception:
+            return proc.poll()
+
+
+# --------------------------------------------------------------------------------------------------
+# the execution step
+
+
+class KernelFault(Exception):
+    def __init__(self, ename: str, message: str):
+        super().__init__(message)
+        self.ename, self.message = ename, message
+
+
+def error_output(ename: str, evalue: str) -> NotebookNode:
+    return NotebookNode(output_type="error", ename=ename, evalue=evalue,
+                        traceback=["%s: %s" % (ename, evalue)])
+
+
+def cell_name(cell, index: int) -> str:
+    return cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or "cell %d" % (index + 1)
+
+
+class SafeExecute(Execute):
+    """nbgrader's Execute in a sandbox, with limits, and faults recorded instead of raised."""
+
+    sandbox = Enum(["auto", "bwrap", "none"], "auto",
+                   help="'bwrap': sandbox every kernel (fail if bubblewrap does not work); 'none': no "
+                        "isolation (limits only); 'auto': bwrap when usable, else 'none' with a loud warning"
+                   ).tag(config=True)
+    notebook_timeout = Integer(300, help="wall-clock seconds for a whole notebook (0: none)").tag(config=True)
+    memory_limit_mb = Integer(4096, help="RLIMIT_DATA of the kernel, MiB (heap and anonymous memory; 0: none)"
+                              ).tag(config=True)
+    address_space_limit_mb = Integer(0, help="RLIMIT_AS, MiB (0: none; TensorFlow reserves far more virtual "
+                                             "memory than it uses, so leave it off)").tag(config=True)
+    cpu_time_limit = Integer(600, help="RLIMIT_CPU of each kernel process, seconds (0: none)").tag(config=True)
+    max_tasks = Integer(512, help="RLIMIT_NPROC: processes plus threads of the sandbox user (0: none)"
+                        ).tag(config=True)
+    max_file_size_mb = Integer(256, help="RLIMIT_FSIZE: largest file the kernel may write, MiB (0: none)"
+                               ).tag(config=True)
+    max_open_files = Integer(1024, help="RLIMIT_NOFILE (0: unchanged)").tag(config=True)
+    max_output_bytes = Integer(8 * MiB, help="bytes of student output kept per notebook; the rest is dropped"
+                               ).tag(config=True)
+    max_report_bytes = Integer(64 * MiB, help="bytes of probe reports kept per notebook").tag(config=True)
+    unresponsive_grace = Integer(10, help="seconds a kernel has to answer after a cell timed out").tag(config=True)
+    sandbox_uid = Integer(-1, help="user id of sandboxed kernels when grading as root (-1: one per grading "
+                                   "process, from %d; 0: keep root)" % UID_BASE).tag(config=True)
+    hidden_paths = List(Unicode(), [], help="more paths to hide from kernels").tag(config=True)
+    readable_paths = List(Unicode(), [], help="more paths under hidden ones that kernels may read").tag(config=True)
+    fail_on_fallback = Bool(False, help="refuse to grade when the sandbox is not usable").tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("kernel_manager_class", SandboxKernelManager)
+        super().__init__(*args, **kwargs)
+
+    # -- the sandbox --------------------------------------------------------------------------------
+
+    def sandbox_mode(self) -> tuple[str, str | None]:
+        if self.sandbox == "none":
+            return "none", "sandbox disabled by configuration (SafeExecute.sandbox = 'none')"
+        problem = bwrap_problem(_sandbox_uid(self.sandbox_uid) is not None)
+        if problem is None:
+            return "bwrap", None
+        if self.sandbox == "bwrap" or self.fail_on_fallback:
+            raise RuntimeError("the sandbox is required but not usable: %s" % problem)
+        return "none", FALLBACK_WARNING % problem
+
+    def limits(self) -> dict:
+        return {"RLIMIT_DATA": self.memory_limit_mb * MiB, "RLIMIT_AS": self.address_space_limit_mb * MiB,
+                "RLIMIT_CPU": self.cpu_time_limit, "RLIMIT_NPROC": self.max_tasks,
+                "RLIMIT_FSIZE": self.max_file_size_mb * MiB, "RLIMIT_NOFILE": self.max_open_files,
+                "RLIMIT_CORE": 0}
+
+    def sandbox_spec(self, workdir: Path | None, mode: str) -> dict:
+        root = Path(os.environ.get("AUTOGRADER_COURSE_ROOT") or self.coursedir_root() or ENGINE_ROOT)
+        hidden = [root, ENGINE_ROOT, Path.home()] + [Path(p) for p in self.hidden_paths]
+        try:
+            from jupyter_core.paths import jupyter_runtime_dir
+            hidden.append(Path(jupyter_runtime_dir()))
+        except Exception:
+            pass
+        keras = Path(os.environ["KERAS_HOME"]) if os.environ.get("KERAS_HOME") else root / ".autograder" / "keras"
+        readable = _interpreter_paths() + [keras] + [Path(p) for p in self.readable_paths]
+        return {"mode": mode, "workdir": workdir, "hidden": hidden, "readable": readable,
+                "uid": _sandbox_uid(self.sandbox_uid) if mode == "bwrap" else None, "limits": self.limits(),
+                "env_unset": ["AUTOGRADER_COURSE_ROOT", "PYTHONPATH", "JPY_PARENT_PID"]}
+
+    def coursedir_root(self) -> str | None:
+        try:
+            return str(self.config.CourseDirectory.root) or None
+        except Exception:
+            return None
+
+    def create_kernel_manager(self):
+        km = super().create_kernel_manager()
+        if isinstance(km, SandboxKernelManager):
+            km.sandbox_spec = self._spec
+        return km
+
+    # -- execution ----------------------------------------------------------------------------------
+
+    def preprocess(self, nb, resources=None, km=None):
+        from nbclient import NotebookClient
+
+        NotebookClient.__init__(self, nb, km)
+        self.reset_execution_trackers()
+        self._check_assign_resources(resources)
+        path = (resources or {}).get("metadata", {}).get("path") or None
+        workdir = Path(path).resolve() if path else None
+        mode, warning = self.sandbox_mode()
+        if warning:
+            self.log.warning("!" * 20 + " " + warning + " " + "!" * 20)
+        self._spec = self.sandbox_spec(workdir, mode)
+        self._out_bytes = self._report_bytes = 0
+        self._truncated = set()
+        self._deadline = time.monotonic() + self.notebook_timeout if self.notebook_timeout > 0 else None
+        uid = self._spec["uid"]
+        if uid is not None and workdir is not None:
+            _chown_tree(workdir, uid, uid)
+        started = time.monotonic()
+        fault = None
+        try:
+            fault = self._run_cells(nb, resources)
+        finally:
+            if uid is not None and workdir is not None:
+                dropped = _chown_tree(workdir, os.getuid(), os.getgid(), drop_links=True)
+                if dropped:
+                    self.log.warning("removed symbolic links the kernel made in %s: %s", workdir, dropped[:10])
+        meta = {"mode": mode, "uid": uid, "limits": {k: v for k, v in self._spec["limits"].items() if v},
+                "notebook_timeout": self.notebook_timeout, "cell_timeout": self.timeout,
+                "seconds": round(time.monotonic() - started, 2)}
+        if warning:
+            meta["warning"] = warning
+        if fault:
+            meta["fault"] = fault
+        if self._truncated:
+            meta["output_truncated_cells"] = sorted(self._truncated)
+        self.nb.metadata[METADATA_KEY] = meta
+        return self.nb, self.resources
+
+    def _run_cells(self, nb, resources) -> str | None:
+        cells = self.nb.cells
+        fault: KernelFault | None = None
+        where = None
+        try:
+            with self.setup_kernel():
+                info_msg = self.wait_for_reply(self.kc.kernel_info())
+                if info_msg:
+                    self.nb.metadata["language_info"] = info_msg["content"]["language_info"]
+                for index, cell in enumerate(cells):
+                    if cell.cell_type != "code":
+                        continue
+                    where = index
+                    if self._deadline is not None and time.monotonic() >= self._deadline:
+                        raise KernelFault("NotebookTimeout", self._notebook_timeout_msg(cell, index))
+                    try:
+                        self.preprocess_cell(cell, resources, index)
+                    except DeadKernelError:
+                        raise KernelFault("KernelDied", "the kernel died in cell '%s' (%s)"
+                                          % (cell_name(cell, index), describe_exit(self._exit_status())))
+                    timed_out = any(o.get("output_type") == "error" and o.get("ename") == "CellTimeoutError"
+                                    for o in cell.get("outputs", []))
+                    if timed_out:
+                        if self._deadline is not None and time.monotonic() >= self._deadline - 0.5:
+                            cell.outputs = [o for o in cell.outputs if o.get("ename") != "CellTimeoutError"]
+                            raise KernelFault("NotebookTimeout", self._notebook_timeout_msg(cell, index))
+                        if not self._responsive():
+                            raise KernelFault("KernelUnresponsive",
+                                              "timed out after %s s in cell '%s' and the kernel did not respond "
+                                              "to the interrupt; it was stopped" % (self.timeout, cell_name(cell, index)))
+        except KernelFault as exc:
+            fault = exc
+        except DeadKernelError:
+            fault = KernelFault("KernelDied", "the kernel died%s (%s)" % (
+                "" if where is None else " in cell '%s'" % cell_name(cells[where], where),
+                describe_exit(self._exit_status())))
+        except Exception as exc:  # the kernel would not start, or the connection broke
+            self.log.exception("kernel failure")
+            fault = KernelFault("KernelFailed", "the kernel could not run the notebook%s (%s)" % (
+                "" if where is None else " (in cell '%s')" % cell_name(cells[where], where),
+                str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__))
+        if fault is None:
+            return None
+        self.log.warning("%s: %s", fault.ename, fault.message)
+        first = where if where is not None else 0
+        for index, cell in enumerate(cells):
+            if cell.cell_type != "code" or index < first:
+                continue
+            if index == first:
+                cell.setdefault("outputs", []).append(error_output(fault.ename, fault.message))
+            else:
+                cell.outputs = [error_output("NotRun", "not run: " + fault.message)]
+        return fault.message
+
+    def _notebook_timeout_msg(self, cell, index) -> str:
+        return "the notebook ran past its time limit of %d s in cell '%s'" % (self.notebook_timeout,
+                                                                              cell_name(cell, index))
+
+    def _exit_status(self):
+        try:
+            return self.km.exit_status() if isinstance(self.km, SandboxKernelManager) else None
+        except Exception:
+            return None
+
+    def _responsive(self) -> bool:
+        """Whether the kernel answers a kernel_info request within ``unresponsive_grace`` seconds."""
+        async def ask():
+            msg_id = self.kc.kernel_info()
+            deadline = time.monotonic() + self.unresponsive_grace
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                try:
+                    msg = await self.kc.shell_channel.get_msg(timeout=left)
+                except Exception:
+                    return False
+                if msg.get("parent_header", {}).get("msg_id") == msg_id:
+                    return True
+        try:
+            return run_sync(ask)()
+        except Exception:
+            return False
+
+    def _get_timeout(self, cell):
+        timeout = super()._get_timeout(cell)
+        if self._deadline is None or cell is None:
+            return timeout
+        left = max(1, int(self._deadline - time.monotonic() + 0.999))
+        return left if timeout is None else min(timeout, left)
+
+    def output(self, outs, msg, display_id, cell_index):
+        content = msg.get("content", {})
+        size = len(json.dumps(content.get("data", content.get("text", content)), default=str))
+        if REPORT_MIME in (content.get("data") or {}):
+            self._report_bytes += size
+            over = self._report_bytes > self.max_report_bytes
+        else:
+            self._out_bytes += size
+            over = self.max_output_bytes > 0 and self._out_bytes > self.max_output_bytes
+        if over:
+            if cell_index not in self._truncated:
+                self._truncated.add(cell_index)
+                outs.append(NotebookNode(output_type="display_data", metadata={}, data={
+                    "text/plain": "[output truncated: this notebook printed more than the grader keeps "
+                                  "(%d MiB)]" % (self.max_output_bytes // MiB)}))
+            return None
+        return super().output(outs, msg, display_id, cell_index)

@@ -1,0 +1,206 @@
+"""The engine in-process: wire format, safe symbolic parsing, the judge's reading of reports, the specs."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import sympy
+
+from autograder import judge, probe, specs
+from autograder.course import question_rng
+from autograder.preprocessors import PROBE_SOURCE, bootstrap
+from autograder.probe import REPORT_MIME, DecodeError, Reported, decode, encode
+from autograder.spec import Wrong
+from autograder.symbolic import line_of, parse_srepr
+
+A = specs.get("01_forward_pass")
+
+
+# --------------------------------------------------------------------------------------
+# the wire: what crosses from the kernel to the judge
+
+
+@pytest.mark.parametrize("value", [
+    None, True, 3, -2.5, "text", [1, 2.0, None], (1, (2, 3)), {"a": 1.5},
+    np.arange(6.0).reshape(2, 3), np.float32(0.25), np.array(7), np.array([True, False]),
+    np.arange(4, dtype=np.int32), float("nan"), float("inf"),
+])
+def test_encode_then_decode_gives_the_value_back(value):
+    back = decode(json.loads(json.dumps(encode(value))))
+    if isinstance(value, (np.ndarray, np.generic)):
+        np.testing.assert_array_equal(back, np.asarray(value))
+        assert back.dtype == np.asarray(value).dtype and back.shape == np.shape(value)
+    elif isinstance(value, float) and np.isnan(value):
+        assert np.isnan(back)
+    else:
+        assert back == value
+
+
+def test_objects_that_are_not_plain_data_are_named_not_run():
+    class Sneaky:
+        def __eq__(self, other):
+            return True
+
+    back = decode(encode(Sneaky()))
+    assert isinstance(back, Reported) and back.kind == "unsupported" and "Sneaky" in back.text
+    assert decode(encode(np.array(["a"], dtype=object))).kind == "unsupported"
+
+
+@pytest.mark.parametrize("data,why", [
+    ({"__ndarray__": ["|O", [1], "AA=="]}, "dtype"),
+    ({"__ndarray__": ["<f8", [4], "AAAAAAAAAAA="]}, "bytes"),
+    ({"__ndarray__": ["<f8", [-1], ""]}, "shape"),
+    ({"__pickle__": "gASVAAAA"}, "unknown tag"),
+    ({"a": 1, "b": 2}, "unexpected"),
+    ({"__float__": "__import__('os')"}, "bad float"),
+])
+def test_decode_refuses_anything_but_plain_data(data, why):
+    with pytest.raises(DecodeError, match=why):
+        decode(data)
+
+
+def test_the_probe_runs_from_its_text_alone_and_reports_through_display(capsys):
+    """The injected bootstrap defines `_autograder` without importing the engine."""
+    plan = {"q.f": {"kind": "function", "cases": [{"args": encode((np.array([1.0, 2.0]),)), "kwargs": encode({})}]}}
+    shown = []
+    import IPython.display as d
+
+    real = d.display
+    d.display = lambda obj, raw=False: shown.append(obj)
+    try:
+        ns = {}
+        exec(bootstrap("n0nce", plan), ns)
+        ns["_autograder"].ask("q.f", lambda x: x * 2)
+    finally:
+        d.display = real
+    (payload,) = [s[REPORT_MIME] for s in shown]
+    assert payload["nonce"] == "n0nce" and payload["question"] == "q.f"
+    (result,) = decode(payload["answer"])
+    np.testing.assert_array_equal(result["out"], [2.0, 4.0])
+    assert result["mutated"] is False
+    assert "reference_impl" not in PROBE_SOURCE and "import autograder" not in PROBE_SOURCE
+
+
+# --------------------------------------------------------------------------------------
+# symbolic answers
+
+
+def test_srepr_of_any_equivalent_line_is_read():
+    x1, x2 = sympy.symbols("x1 x2")
+    for expr in (-2 - 4 * x1, sympy.Rational(-1, 2) * (8 * x1 + 4), sympy.Eq(x2, -4 * x1 - 2),
+                 sympy.Eq(1 + 2 * x1 + sympy.Rational(1, 2) * x2, 0), -2.0 - 4.0 * x1):
+        slope, intercept = line_of(Reported("sympy", sympy.srepr(expr)))
+        assert (slope, intercept) == (-4, -2)
+    assert line_of((-4.0, -2.0)) == (-4, -2)
+
+
+@pytest.mark.parametrize("text", [
+    "__import__('os').system('echo pwned')",
+    "Symbol('x').__class__.__mro__",
+    "Add(Integer(1), lambda: 1)",
+    "Function('f')(Symbol('x'))",
+    "Integer(10**100)",
+])
+def test_srepr_parsing_never_evaluates_code(text):
+    with pytest.raises(Wrong):
+        parse_srepr(text)
+
+
+def test_a_curve_is_not_a_line():
+    x1 = sympy.Symbol("x1")
+    with pytest.raises(Wrong, match="not linear"):
+        line_of(Reported("sympy", sympy.srepr(x1**2)))
+    with pytest.raises(Wrong, match="only the symbol x1"):
+        line_of(Reported("sympy", sympy.srepr(sympy.Symbol("y") + x1)))
+
+
+# --------------------------------------------------------------------------------------
+# the judge's reading of a cell's outputs
+
+
+def report(nonce, qid, answer):
+    return {"output_type": "display_data",
+            "data": {REPORT_MIME: {"nonce": nonce, "question": qid, "kind": "value", "answer": encode(answer)}}}
+
+
+def p_fake_context():
+    q = A.question("p_fake")
+    return q, A.qid(q), q.context(np.random.default_rng(0))
+
+
+def test_a_right_value_gets_the_points_and_a_wrong_one_names_its_mistake():
+    q, qid, ctx = p_fake_context()
+    right = judge.judge_question(q, qid, ctx, [report("n", qid, q.truth())], "n", 30)
+    assert right["points"] == q.points and right["status"] == "correct"
+    wrong = judge.judge_question(q, qid, ctx, [report("n", qid, 1.52)], "n", 30)
+    assert wrong["points"] == 0 and wrong["mistake"]["id"] == "p_fake.z"
+    assert "0.8205" not in json.dumps(wrong), "a value question's verdict must not reveal the answer"
+
+
+def test_reports_with_another_nonce_or_question_are_ignored():
+    q, qid, ctx = p_fake_context()
+    forged = [report("guess", qid, q.truth()), report("n", "forward_pass.c11", q.truth()),
+              {"output_type": "execute_result", "data": {"text/plain": "1.0"}}]
+    v = judge.judge_question(q, qid, ctx, forged, "n", 30)
+    assert v["points"] == 0 and v["status"] == "no answer"
+
+
+def test_two_reports_for_one_question_mean_tampering():
+    q, qid, ctx = p_fake_context()
+    v = judge.judge_question(q, qid, ctx, [report("n", qid, 0.1), report("n", qid, q.truth())], "n", 30)
+    assert v["points"] == 0 and "tampered" in v["message"]
+
+
+def test_no_report_explains_the_error_of_the_cell():
+    q, qid, ctx = p_fake_context()
+    err = {"output_type": "error", "ename": "NameError", "evalue": "name 'p_fake' is not defined", "traceback": []}
+    v = judge.judge_question(q, qid, ctx, [err], "n", 30)
+    assert v["status"] == "no answer" and "NameError" in v["message"] and "keep the name" in v["message"]
+
+
+def test_verdict_output_escapes_student_text_and_carries_the_points():
+    q, qid, ctx = p_fake_context()
+    v = judge.verdict(q, qid, [], status="no answer", message="<script>alert(1)</script>")
+    display, result = judge.verdict_outputs(v)
+    assert "<script>" not in display["data"]["text/html"]
+    assert result["output_type"] == "execute_result" and float(result["data"]["text/plain"]) == 0.0
+
+
+def test_hidden_regions_are_replaced_by_a_note():
+    src = "# visible\n### BEGIN HIDDEN TESTS\n_autograder.ask('a.b', f)\n### END HIDDEN TESTS\n"
+    out = judge.public_source(src)
+    assert "_autograder" not in out and out.startswith("# visible\n# (hidden checks ran here")
+
+
+# --------------------------------------------------------------------------------------
+# the specs
+
+
+def test_question_inputs_are_secret_and_reproducible():
+    """Same secret, student and question: same inputs; another secret or student: other inputs."""
+    q = A.question("sigmoid")
+    qid = A.qid(q)
+    first = q.context(question_rng(b"k1", A.name, "ann", qid)).cases[0].args[0]
+    again = q.context(question_rng(b"k1", A.name, "ann", qid)).cases[0].args[0]
+    other_key = q.context(question_rng(b"k2", A.name, "ann", qid)).cases[0].args[0]
+    other_student = q.context(question_rng(b"k1", A.name, "bob", qid)).cases[0].args[0]
+    np.testing.assert_array_equal(first, again)
+    assert not np.array_equal(first, other_key) and not np.array_equal(first, other_student)
+
+
+@pytest.mark.parametrize("question", [q for a in specs.ASSIGNMENTS.values() for q in a.questions
+                                      if q.kind == "function"], ids=lambda q: q.name)
+def test_function_questions_accept_their_own_truth(question):
+    """A reference answer passes every check of its question (value and Keras ones: end to end)."""
+    ctx = question.context(np.random.default_rng(3))
+    with np.errstate(all="ignore"):
+        answer = [{"out": decode(json.loads(json.dumps(encode(e)))), "mutated": False} for e in ctx.expected]
+    v = judge.run_checks(question, question.name, ctx, answer)
+    assert v["status"] == "correct", v["message"]
+
+
+def test_at_least_one_known_mistake_per_question_and_ids_unique():
+    ids = [m.id for a in specs.ASSIGNMENTS.values() for q in a.questions for m in q.mistakes]
+    assert len(ids) == len(set(ids))
+    assert all(q.mistakes for a in specs.ASSIGNMENTS.values() for q in a.questions)
