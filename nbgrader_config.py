@@ -49,6 +49,12 @@ c.SafeExecute.max_report_bytes = 64 * 1024 * 1024
 # Seconds a kernel has to answer after a cell timed out before it is stopped and the rest is not run.
 c.SafeExecute.unresponsive_grace = 10
 
+# A submitted file that is not a readable notebook is graded as the released notebook with every question at 0
+# and the reason ("the notebook is not valid JSON"); the submitted file is left as it is (autograder/sandbox.py).
+c.Autograde.exporter_class = "autograder.sandbox.SafeNotebookExporter"
+# Grade cells a student deleted come back from the gradebook and are graded (instead of "needs manual grade").
+c.OverwriteCells.add_missing_cells = True
+
 # Students who are not yet in the gradebook are created when their first submission is graded.
 c.Autograde.create_student = True
 

@@ -9,7 +9,6 @@ and the answer key are not importable from a student's kernel.
 """
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -108,6 +107,3 @@ def faults(root: Path, assignment: str, student: str) -> list[str]:
         found += nb.metadata.get("autograder", {}).get("faults", [])
     return found
 
-
-def dump(obj) -> str:
-    return json.dumps(obj, indent=1, sort_keys=True)

@@ -58,6 +58,8 @@ def judge_question(question: Question, qid: str, ctx: Context, outputs, nonce: s
                        message="more than one answer was reported for this question: the grading cell was tampered with")
     if not reports:
         err = cell_error(outputs)
+        if err and err[0] in SANDBOX_FAULTS:  # the kernel died, hung or ran out of time here or earlier
+            return verdict(question, qid, [], status="no answer", message="not graded: %s" % err[1])
         if err and err[0] == "CellTimeoutError":
             msg = "the checks timed out after %s s: your code may loop forever or be very slow" % (timeout or "?")
         elif err:
@@ -127,11 +129,31 @@ def verdict(question: Question, qid: str, checks: list[dict], *, status: str | N
             "status": status, "checks": checks, "mistake": mistake, "message": message}
 
 
+# Error names that autograder.sandbox.SafeExecute records when a kernel fails; their value says where and why.
+SANDBOX_FAULTS = ("KernelDied", "NotebookTimeout", "KernelUnresponsive", "KernelFailed", "NotRun",
+                  "SubmissionDamaged")
+
+
 def hint_for_error(ename: str, evalue: str) -> str:
     if ename == "NotImplementedError":
         return " (the solution cell above still holds the `raise NotImplementedError()` stub)"
     if ename == "NameError":
         return " (run the cell that defines it, and keep the name the task asks for)"
+    if ename == "MemoryError":
+        return " (grading kernels have a memory limit: avoid building huge arrays)"
+    if ename == "RecursionError":
+        return " (a function calls itself without end)"
+    if ename in ("ModuleNotFoundError", "ImportError"):
+        return " (only the packages of the course environment can be imported when grading)"
+    low = evalue.lower()
+    if "file too large" in low or "errno 27" in low:
+        return " (grading kernels may not write files that large)"
+    if "resource temporarily unavailable" in low or "can't start new thread" in low or "errno 11" in low:
+        return " (grading kernels have a limit on processes and threads)"
+    if "network is unreachable" in low or "name resolution" in low or "errno 101" in low:
+        return " (grading kernels have no network: data comes from the local cache)"
+    if ename in ("PermissionError", "OSError", "FileNotFoundError") and ("read-only" in low or "errno 30" in low):
+        return " (grading kernels can write only in the notebook's own folder and /tmp)"
     return ""
 
 

@@ -101,6 +101,7 @@ class JudgeCells(NbGraderPreprocessor):
             cell.source = judge.public_source(state["sources"][grade_id])
             cell.metadata[STATE_KEY] = {"verdict": v}
             summary.append({k: v[k] for k in ("question", "points", "max_points", "status")})
+        add_dependency_hints(nb, assignment)
         nb.metadata[STATE_KEY] = {"verdicts": summary, "faults": faults}
         return nb, resources
 
@@ -112,16 +113,41 @@ class JudgeCells(NbGraderPreprocessor):
 
 
 def notebook_faults(nb, timeout) -> list[str]:
-    """Faults of the student's own cells that explain missing answers: time-outs and errors."""
+    """Faults of the student's own cells that explain missing answers: time-outs and errors.
+
+    A kernel that died, hung or ran out of notebook time (``autograder.sandbox``) ends the list: every
+    question it left unanswered already says so ("not graded: the kernel died in cell ..."), and the
+    notebook's ``autograder_sandbox`` metadata records it.
+    """
     faults = []
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code" or is_autograded_cell(cell):
             continue
-        err = judge.cell_error(cell.get("outputs", []))
-        meta = cell.metadata.get("nbgrader", {})
-        name = meta.get("grade_id") or "cell %d" % (i + 1)
-        if err and err[0] == "CellTimeoutError":
+        outputs = cell.get("outputs", [])
+        err = judge.cell_error(outputs)
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if not isinstance(meta, dict):
+            meta = {}
+        name = str(meta.get("grade_id") or "cell %d" % (i + 1))[:100]
+        if err and err[0] in judge.SANDBOX_FAULTS:
+            break  # nothing after the kernel failed ran
+        if any(o.get("output_type") == "error" and o.get("ename") == "CellTimeoutError" for o in outputs):
             faults.append("timed out after %s s in cell '%s'" % (timeout, name))
         elif err and meta.get("solution"):
             faults.append("cell '%s' raised %s" % (name, judge.error_text(err[0], err[1][:200])))
     return faults
+
+
+def add_dependency_hints(nb, assignment) -> None:
+    """Tell a student whose answer failed that a function it builds on failed too: fix that one first."""
+    cells = {c.metadata.nbgrader["grade_id"]: c for c in nb.cells
+             if is_autograded_cell(c) and STATE_KEY in c.metadata}
+    verdicts = {gid: c.metadata[STATE_KEY]["verdict"] for gid, c in cells.items()}
+    for gid, v in verdicts.items():
+        if v["status"] == "correct" or v.get("mistake"):
+            continue
+        failed = [u for u in assignment.question(gid).uses if u in verdicts and verdicts[u]["status"] != "correct"]
+        if failed:
+            v["message"] += " (note: this builds on %s, which did not pass its own checks: fix that first)" % (
+                ", ".join(verdicts[u]["title"].lower() for u in failed))
+            cells[gid].outputs = judge.verdict_outputs(v)

@@ -36,9 +36,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
-from nbclient.exceptions import DeadKernelError
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbclient.util import run_sync
 from nbformat.notebooknode import NotebookNode
+from nbconvert.exporters import NotebookExporter
 from nbgrader.preprocessors import Execute
 from traitlets import Any, Bool, Enum, Integer, List, Unicode
 
@@ -47,6 +48,7 @@ log = logging.getLogger(__name__)
 ENGINE_ROOT = Path(__file__).resolve().parent.parent
 REPORT_MIME = "application/vnd.autograder.report+json"
 METADATA_KEY = "autograder_sandbox"
+DAMAGED_KEY = "autograder_damaged"
 UID_BASE = 1_900_000_000  # sandbox user ids: far from any real account
 MiB = 1024 * 1024
 
@@ -79,7 +81,8 @@ def _covered(path: Path, by: list[Path]) -> bool:
 
 
 def bwrap_command(cmd: list[str], *, workdir: Path | None, private: Path, hidden: list[Path],
-                  readable: list[Path], uid: int | None, env_unset: list[str]) -> list[str]:
+                  readable: list[Path], uid: int | None, env_unset: list[str],
+                  setenv: dict | None = None) -> list[str]:
     """The bubblewrap command line that runs ``cmd`` in the sandbox.
 
     ``hidden`` paths get an empty tmpfs (folders) or /dev/null (files) over them; ``readable`` paths
@@ -103,13 +106,29 @@ def bwrap_command(cmd: list[str], *, workdir: Path | None, private: Path, hidden
     if workdir is not None:
         binds.append((Path(os.path.realpath(workdir)), "--bind"))
     binds.append((Path(os.path.realpath(private)), "--bind"))
+    made: set[Path] = set()
     for path, how in sorted(binds, key=lambda b: len(b[0].parts)):
-        if _covered(path, kept):  # only what a tmpfs covers needs binding back
-            args += [how, str(path), str(path)]
+        if not _covered(path, kept):  # only what a tmpfs covers needs binding back
+            continue
+        top = max((k for k in kept if path == k or k in path.parents), key=lambda k: len(k.parts))
+        for anc in reversed(path.parents):  # bwrap would make the folders on the way mode 700
+            if top in anc.parents and anc not in made:
+                args += ["--perms", "0755", "--dir", str(anc)]
+                made.add(anc)
+        args += [how, str(path), str(path)]
+        made.add(path)
+    if workdir is not None:
+        # nbgrader writes the sanitized notebook (hidden tests restored) into the working copy before it
+        # runs it: the kernel must not read it, nor any other notebook there
+        for nb_file in sorted(Path(workdir).glob("*.ipynb")):
+            if nb_file.is_file() and not nb_file.is_symlink():
+                args += ["--ro-bind", "/dev/null", str(Path(os.path.realpath(workdir)) / nb_file.name)]
     for name in env_unset:
         args += ["--unsetenv", name]
     args += ["--setenv", "HOME", str(private), "--setenv", "TMPDIR", "/tmp",
              "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib", "--setenv", "IPYTHONDIR", "/tmp/ipython"]
+    for name, value in (setenv or {}).items():
+        args += ["--setenv", name, value]
     if workdir is not None:
         args += ["--chdir", str(workdir)]
     if uid is not None:
@@ -215,6 +234,10 @@ class SandboxKernelManager(AsyncKernelManager):
             self.transport = "ipc"
             self.ip = str(private / "k")
             self.connection_file = str(private / "kernel.json")
+            if self.kernel_spec is not None:
+                # SIGINT to the process group reaches the kernel twice (bwrap's init passes it on as well),
+                # which can break the kernel; the control channel's interrupt_request delivers it once.
+                self.kernel_spec.interrupt_mode = "message"
         return await super()._async_pre_start_kernel(**kw)
 
     def format_kernel_cmd(self, extra_arguments=None):
@@ -224,13 +247,19 @@ class SandboxKernelManager(AsyncKernelManager):
             return cmd
         private = self._private_dir()
         uid = spec.get("uid")
+        setenv = {}
+        keras = spec.get("keras_home")
+        if keras and os.path.isdir(keras):
+            # Keras falls back to /tmp/.keras when its home is not writable, so each kernel gets its own
+            # writable copy of the cache (a few KiB): no kernel can change what the next one reads.
+            shutil.copytree(keras, private / "keras", symlinks=False, dirs_exist_ok=True)
+            setenv["KERAS_HOME"] = str(private / "keras")
         if uid is not None:
-            os.chown(private, uid, uid)
+            _chown_tree(private, uid, uid)
             os.chmod(private, 0o700)
-            if os.path.exists(self.connection_file):
-                os.chown(self.connection_file, uid, uid)
         return bwrap_command(cmd, workdir=spec.get("workdir"), private=private, hidden=spec["hidden"],
-                             readable=spec["readable"], uid=uid, env_unset=spec.get("env_unset", []))
+                             readable=spec["readable"], uid=uid, env_unset=spec.get("env_unset", []),
+                             setenv=setenv)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         spec = self.sandbox_spec or {}
@@ -334,6 +363,11 @@ class SafeExecute(Execute):
     def sandbox_spec(self, workdir: Path | None, mode: str) -> dict:
         root = Path(os.environ.get("AUTOGRADER_COURSE_ROOT") or self.coursedir_root() or ENGINE_ROOT)
         hidden = [root, ENGINE_ROOT, Path.home()] + [Path(p) for p in self.hidden_paths]
+        # a virtual environment inside a checkout of the course (its answer key): hide the checkout too
+        venv_parent = Path(sys.prefix).resolve().parent
+        if sys.prefix != sys.base_prefix and any((venv_parent / n).exists() for n in
+                                                 ("nbgrader_config.py", "reference_impl", "autograder")):
+            hidden.append(venv_parent)
         try:
             from jupyter_core.paths import jupyter_runtime_dir
             hidden.append(Path(jupyter_runtime_dir()))
@@ -341,7 +375,7 @@ class SafeExecute(Execute):
             pass
         keras = Path(os.environ["KERAS_HOME"]) if os.environ.get("KERAS_HOME") else root / ".autograder" / "keras"
         readable = _interpreter_paths() + [keras] + [Path(p) for p in self.readable_paths]
-        return {"mode": mode, "workdir": workdir, "hidden": hidden, "readable": readable,
+        return {"mode": mode, "workdir": workdir, "hidden": hidden, "readable": readable, "keras_home": keras,
                 "uid": _sandbox_uid(self.sandbox_uid) if mode == "bwrap" else None, "limits": self.limits(),
                 "env_unset": ["AUTOGRADER_COURSE_ROOT", "PYTHONPATH", "JPY_PARENT_PID"]}
 
@@ -402,7 +436,10 @@ class SafeExecute(Execute):
         cells = self.nb.cells
         fault: KernelFault | None = None
         where = None
+        damaged = self.nb.metadata.get(DAMAGED_KEY)
         try:
+            if damaged:
+                raise KernelFault("SubmissionDamaged", str(damaged)[:300])
             with self.setup_kernel():
                 info_msg = self.wait_for_reply(self.kc.kernel_info())
                 if info_msg:
@@ -415,6 +452,10 @@ class SafeExecute(Execute):
                         raise KernelFault("NotebookTimeout", self._notebook_timeout_msg(cell, index))
                     try:
                         self.preprocess_cell(cell, resources, index)
+                    except CellTimeoutError:  # no output end after the interrupt (nbclient's IOPub wait)
+                        if not any(o.get("ename") == "CellTimeoutError" for o in cell.get("outputs", [])):
+                            cell.setdefault("outputs", []).append(NotebookNode(self.error_on_timeout,
+                                                                               output_type="error"))
                     except DeadKernelError:
                         raise KernelFault("KernelDied", "the kernel died in cell '%s' (%s)"
                                           % (cell_name(cell, index), describe_exit(self._exit_status())))
@@ -449,7 +490,7 @@ class SafeExecute(Execute):
             if index == first:
                 cell.setdefault("outputs", []).append(error_output(fault.ename, fault.message))
             else:
-                cell.outputs = [error_output("NotRun", "not run: " + fault.message)]
+                cell.outputs = [error_output("NotRun", fault.message)]
         return fault.message
 
     def _notebook_timeout_msg(self, cell, index) -> str:
@@ -506,3 +547,66 @@ class SafeExecute(Execute):
                                   "(%d MiB)]" % (self.max_output_bytes // MiB)}))
             return None
         return super().output(outs, msg, display_id, cell_index)
+
+
+# --------------------------------------------------------------------------------------------------
+# damaged submissions
+
+
+class SafeNotebookExporter(NotebookExporter):
+    """Reads a submitted notebook; one that cannot be read becomes the released notebook, marked damaged.
+
+    nbgrader reads each submitted notebook before any preprocessor runs, and a file that is not JSON, not
+    a notebook, empty, or of a format it cannot upgrade aborts that submission (and leaves no grade). Here
+    such a file is replaced, in memory only, by the released notebook with ``autograder_damaged`` in its
+    metadata; ``SafeExecute`` then runs no kernel and every question gets 0 with the reason. The submitted
+    file itself is never changed.
+    """
+
+    def from_filename(self, filename, resources=None, **kw):
+        try:
+            with open(filename, "rb") as f:
+                raw = f.read()
+            reason = damage(raw)
+        except OSError as exc:
+            reason = "the notebook could not be read (%s)" % exc.strerror
+        if reason is None:
+            try:
+                return super().from_filename(filename, resources, **kw)
+            except Exception as exc:  # anything nbformat rejects
+                reason = "the notebook could not be read (%s)" % (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+        import nbformat
+
+        info = (resources or {}).get("nbgrader", {})
+        root = Path(getattr(getattr(self.parent, "coursedir", None), "root", None) or os.getcwd())
+        release = root / "release" / str(info.get("assignment", "")) / (str(info.get("notebook", "")) + ".ipynb")
+        if release.is_file():
+            nb = nbformat.read(str(release), as_version=4)
+        else:
+            nb = nbformat.v4.new_notebook()
+        nb.metadata[DAMAGED_KEY] = reason
+        logging.getLogger("autograder").warning("%s: %s", filename, reason)
+        if resources is not None:
+            resources.setdefault("metadata", {})["path"] = os.path.dirname(os.path.abspath(filename))
+        return self.from_notebook_node(nb, resources, **kw)
+
+
+def damage(raw: bytes) -> str | None:
+    """Why ``raw`` is not a notebook nbformat 4 can grade, or None when it looks like one."""
+    if not raw.strip():
+        return "the notebook file is empty"
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return "the notebook is not valid JSON (it is not UTF-8 text)"
+    except (ValueError, RecursionError) as exc:
+        return "the notebook is not valid JSON (%s)" % str(exc)[:120]
+    if not isinstance(data, dict) or not isinstance(data.get("nbformat"), int):
+        return "the file is not a Jupyter notebook (no nbformat version)"
+    if data["nbformat"] < 4:
+        return None if data["nbformat"] == 3 else "the notebook format %s is too old to grade" % data["nbformat"]
+    if data["nbformat"] > 4:
+        return "the notebook format %s is newer than this grader reads" % data["nbformat"]
+    if not isinstance(data.get("cells"), list):
+        return "the file is not a Jupyter notebook (it has no list of cells)"
+    return None

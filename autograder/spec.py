@@ -101,7 +101,7 @@ class Question:
     cases: Callable[[np.random.Generator], list[Case]] | None = None
     inputs: Callable[[np.random.Generator], np.ndarray] | None = None
     prepare: Callable[["Context"], None] | None = None
-    solution: dict[str, str] = field(default_factory=dict)  # grade_id -> reference source (demo, tests)
+    uses: tuple[str, ...] = ()  # questions whose code the usual solution calls (for "fix that first" hints)
 
     def __post_init__(self):
         total = sum(c.points for c in self.checks)
@@ -292,8 +292,13 @@ def values(group="regular", rtol=1e-6, atol=1e-9, part=None, reshape=True) -> Ca
 
 
 def no_mutation() -> Callable[[Any, Context], Outcome]:
+    """The function ran on every input and left its input arrays as they were."""
+
     def run(answer, ctx):
         for case, reported in zip(ctx.cases, answer):
+            out = reported.get("out")
+            if isinstance(out, Reported) and out.kind == "error":
+                return Outcome(False, "your function raised %s, so this could not be checked" % out.text[:300])
             if reported.get("mutated"):
                 return Outcome(False, "your function changed its input arrays; work on a copy or build new arrays")
         return Outcome(True, "inputs left unchanged")

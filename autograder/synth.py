@@ -163,7 +163,42 @@ display({"application/vnd.autograder.report+json": {"nonce": "0" * 32, "question
 print("All checks passed!")
 """
 
-SPECIALS = {"01_forward_pass": _specials_01}
+
+def _specials_02(a: Assignment) -> list[Student]:
+    return [
+        Student("correct", note="every answer right"),
+        Student("blank", blank=True, note="the released notebook, untouched"),
+        Student("crash", cells={"solution_softmax": "raise RuntimeError('my softmax cell crashes')\n"
+                                                    "def softmax(scores):\n    return scores\n"},
+                note="the softmax cell raises before defining softmax"),
+        Student("warns", cells={
+            "solution_l2_penalty": "import warnings\n\ndef l2_penalty(W):\n    warnings.warn('a harmless warning')\n"
+                                   "    return float(np.sum(np.square(W)))\n",
+            "solution_svm_loss_vectorized": "import sys\n\ndef svm_loss_vectorized(scores, y, margin=1.0):\n"
+                                            "    print('debug: computing', file=sys.stderr)\n    N = len(y)\n"
+                                            "    m = np.maximum(0, scores - scores[np.arange(N), y][:, None] + margin)\n"
+                                            "    m[np.arange(N), y] = 0\n    return m.sum() / N\n",
+        }, note="right answers that print warnings and to stderr"),
+    ]
+
+
+def _specials_03(a: Assignment) -> list[Student]:
+    return [
+        Student("correct", note="every answer right"),
+        Student("blank", blank=True, note="the released notebook, untouched"),
+        Student("crash", cells={"solution_forward": "raise RuntimeError('my forward cell crashes')\n"
+                                                    "def forward(X, params):\n    return X\n"},
+                note="the forward cell raises before defining forward"),
+        Student("warns", cells={
+            "solution_gradient_descent": "import warnings\n\ndef gradient_descent(grad_fn, x0, lr, num_iters):\n"
+                                         "    warnings.warn('a harmless warning')\n    xs = [np.asarray(x0, dtype=float)]\n"
+                                         "    for _ in range(num_iters):\n        xs.append(xs[-1] - lr * grad_fn(xs[-1]))\n"
+                                         "    return np.array(xs)\n",
+        }, note="right answers that print a warning"),
+    ]
+
+
+SPECIALS = {"01_forward_pass": _specials_01, "02_losses": _specials_02, "03_gradient_descent": _specials_03}
 
 
 def demo_class(assignment: Assignment) -> list[Student]:

@@ -23,3 +23,23 @@ def shared_banknote_dir() -> Path:
     if not (folder / "data_banknote_authentication.txt").is_file():
         pytest.skip(f"no shared banknote copy in {folder}")
     return folder
+
+
+@pytest.fixture(scope="session")
+def graded_course(tmp_path_factory):
+    """graded_course(assignment) -> the root of a temporary course where the assignment's test class
+    (synth.test_class: the special students and every known mistake) was graded, with feedback.
+    Each assignment is graded once per test session."""
+    from autograder import specs, synth
+    from e2e import TIMEOUT, graded_class
+
+    cache = {}
+
+    def get(assignment: str) -> Path:
+        if assignment not in cache:
+            spec = specs.get(assignment)
+            cache[assignment] = graded_class(tmp_path_factory.mktemp(assignment), assignment,
+                                             synth.test_class(spec), timeout=TIMEOUT)
+        return cache[assignment]
+
+    return get

@@ -13,6 +13,7 @@ from autograder import feedback, grading, synth
 REPO_ROOT = Path(__file__).resolve().parents[1]
 COURSE_PARTS = ("autograder", "reference_impl", "source", "release", "nbgrader_config.py")
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
+TIMEOUT = 20  # seconds per cell in end-to-end grading (the loop students wait this long)
 SHARED_BANKNOTE = (REPO_ROOT / ".." / "shared" / "data" / "banknote").resolve()
 
 

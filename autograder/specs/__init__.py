@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 from ..spec import Assignment
-from . import forward_pass
+from . import forward_pass, gradient_descent, losses
 
-ASSIGNMENTS: dict[str, Assignment] = {a.name: a for a in (forward_pass.ASSIGNMENT,)}
+ASSIGNMENTS: dict[str, Assignment] = {a.name: a for a in (forward_pass.ASSIGNMENT, losses.ASSIGNMENT,
+                                                        gradient_descent.ASSIGNMENT)}
 
 
 def get(name: str) -> Assignment | None:

@@ -136,7 +136,7 @@ SIGMOID = Question(
 )
 
 P_FAKE = Question(
-    "p_fake", "P(fake) of the banknote neuron", VALUE, 1,
+    "p_fake", "P(fake) of the banknote neuron", VALUE, 1, uses=("sigmoid",),
     truth=p_fake, checks=[Check("value", 1, equals(lambda ctx: p_fake()))],
     mistakes=[
         Mistake("p_fake.z", "z reported instead of the probability",
@@ -154,7 +154,7 @@ P_FAKE = Question(
 )
 
 NEURON = Question(
-    "neuron_forward", "A neuron on a batch", FUNCTION, 2,
+    "neuron_forward", "A neuron on a batch", FUNCTION, 2, uses=("sigmoid",),
     truth=ref.neuron_forward, cases=neuron_cases,
     checks=[Check("shape", 0.5, shape_of()), Check("values", 1.5, values(rtol=1e-7, atol=1e-12))],
     mistakes=[
@@ -215,7 +215,7 @@ BOUNDARY = Question(
 )
 
 TWO_LAYER = Question(
-    "forward_one_hidden", "A forward pass with one hidden layer", FUNCTION, 3,
+    "forward_one_hidden", "A forward pass with one hidden layer", FUNCTION, 3, uses=("sigmoid",),
     truth=two_layer_truth, cases=two_layer_cases,
     checks=[Check("shape", 1, shape_of()), Check("values", 2, values(rtol=1e-7, atol=1e-12))],
     mistakes=[

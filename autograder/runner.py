@@ -1,0 +1,678 @@
+"""Grade a whole class in parallel: ``python -m autograder grade ASSIGNMENT --jobs N``.
+
+Design
+------
+* **Workers.** ``jobs`` long-lived worker processes (``python -m autograder.runner worker``), each an
+  initialized ``nbgrader autograde`` application (the course's ``nbgrader_config.py``, hence the course's
+  pipeline, sandbox and kernel manager). A worker grades one submission at a time, exactly as
+  ``nbgrader autograde A --student S --force`` would, with a fresh kernel per notebook (started by the
+  pipeline's execute step, never reused across students). Keeping the worker alive between submissions
+  spares each one the 2-3 s of importing nbgrader, the engine and the answer key.
+* **A private gradebook per submission.** A worker never writes the course's gradebook: nbgrader runs
+  against a copy (``CourseDirectory.db_url`` pointed at ``.autograder/runner/.../<student>.db``, taken from
+  a snapshot of the gradebook made when the run starts). nbgrader writes autograded/<student>/<A>/ per
+  student, so no two workers touch the same folder either.
+* **One writer.** The parent process alone writes the course gradebook: when a worker is done, the
+  parent merges that submission's rows (the student, the submission's timestamp, each notebook's late
+  penalty, each grade's ``auto_score`` and ``needs_manual_grade``, each comment's ``auto_comment``) in one
+  transaction (:func:`merge_submission`). The merge is idempotent, never duplicates a row, and touches
+  nothing a grader entered by hand. No two processes ever write the SQLite file at once, so "database is
+  locked" cannot come from the runner at any ``jobs``.
+* **Faults.** A submission whose nbgrader run fails is reported and leaves the gradebook as it was; a
+  worker that dies or hangs is killed with its kernels, replaced, and its submission retried once. Other
+  students' grades are never touched by either.
+* **Resumable.** A submission is *already graded* (:func:`graded_state`) when its autograded notebooks
+  hold the judge's verdicts, are not older than any file of the submission, and the gradebook holds the
+  submission's timestamp and, for every grade cell, the very score the autograded notebook shows. Those
+  are skipped unless ``force``.
+* **GPU.** Workers (and so their kernels) get ``TF_FORCE_GPU_ALLOW_GROWTH=true`` and
+  ``XLA_PYTHON_CLIENT_PREALLOCATE=false`` (unless already set), so that kernels sharing one GPU take memory
+  as they need it instead of all of it each; PyTorch allocates on demand already and gets nothing.
+* **Server databases.** With a PostgreSQL (or any non-SQLite) ``db_url`` the workers write the gradebook
+  themselves and there is nothing to merge (see docs/grading-a-class.md).
+"""
+from __future__ import annotations
+
+import contextlib
+import copy
+import fcntl
+import json
+import os
+import queue
+import select
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import grading
+
+GPU_ENV = {"TF_FORCE_GPU_ALLOW_GROWTH": "true", "XLA_PYTHON_CLIENT_PREALLOCATE": "false"}
+EXTRA_WORKERS = 0  # workers beyond --jobs to hide kernel start-up (measured: see docs/grading-a-class.md)
+TASK_TIMEOUT = 1800  # seconds a worker may take for one submission before it is killed (hung, not slow)
+MAX_TASKS_PER_WORKER = 200  # a worker is replaced after this many submissions (bounds slow leaks)
+RETRIES = 1  # extra attempts for a submission whose worker died or hung
+
+
+def cores() -> int:
+    """The cores this process may run on (all of them, by default)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def worker_env(root: Path) -> dict[str, str]:
+    """The grading environment (:func:`grading.grading_env`) plus the GPU memory settings."""
+    env = grading.grading_env(root)
+    for name, value in GPU_ENV.items():
+        env.setdefault(name, value)
+    return env
+
+
+# --------------------------------------------------------------------------------------------------
+# the course's gradebook
+
+
+def course_config(root: Path):
+    """The course's ``nbgrader_config.py`` as a traitlets Config."""
+    from traitlets.config.loader import PyFileConfigLoader
+
+    return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+
+
+def course_db(root: Path) -> tuple[str, str]:
+    """(db_url, course_id) of the course's gradebook, as nbgrader_config.py sets them."""
+    cfg = course_config(root).get("CourseDirectory", {})
+    url = cfg.get("db_url") or "sqlite:///" + str(root / "gradebook.db")
+    return str(url), str(cfg.get("course_id") or "default_course")
+
+
+def sqlite_path(db_url: str) -> Path | None:
+    """The file of an SQLite URL, None for a server database."""
+    from sqlalchemy.engine import make_url
+
+    url = make_url(db_url)
+    return Path(url.database) if url.get_backend_name() == "sqlite" and url.database else None
+
+
+@contextlib.contextmanager
+def open_gradebook(db_url: str, course_id: str):
+    from nbgrader.api import Gradebook
+
+    if sqlite_path(db_url) is not None and "?" not in db_url:
+        db_url += "?timeout=60"  # wait for a formgrader's short write instead of failing
+    gb = Gradebook(db_url, course_id=course_id)
+    try:
+        yield gb
+    finally:
+        gb.close()
+
+
+def snapshot(db_url: str, dest: Path) -> None:
+    """A consistent copy of an SQLite gradebook (SQLite's online backup)."""
+    src = sqlite3.connect("file:%s?mode=ro" % sqlite_path(db_url), uri=True, timeout=60)
+    dst = sqlite3.connect(str(dest))
+    try:
+        with dst:
+            src.backup(dst)
+    finally:
+        src.close()
+        dst.close()
+
+
+def submission_rows(gb, assignment: str, student: str) -> dict:
+    """What autograde writes for one submission, as plain data (see :func:`merge_submission`)."""
+    sub = gb.find_submission(assignment, student)
+    return {"timestamp": sub.timestamp, "notebooks": {
+        nb.name: {"late_submission_penalty": nb.late_submission_penalty,
+                  "grades": {g.name: {"auto_score": g.auto_score, "manual_score": g.manual_score,
+                                      "needs_manual_grade": g.needs_manual_grade} for g in nb.grades},
+                  "comments": {c.name: c.auto_comment for c in nb.comments}}
+        for nb in sub.notebooks}}
+
+
+def merge_submission(gb, assignment: str, student: str, rows: dict) -> None:
+    """Write one graded submission into ``gb`` in a single transaction; idempotent.
+
+    ``rows`` is :func:`submission_rows` of the worker's private gradebook. Missing rows (a new student,
+    a first submission, a notebook added since) are created the way ``Gradebook.add_submission`` does;
+    existing ones are updated in place, so nothing is ever duplicated. A manual score is never touched;
+    where a grader entered one while the run went on, ``needs_manual_grade`` is decided the way
+    nbgrader's ``SaveAutoGrades`` does (a manual score or no automatic score: review it).
+    """
+    from nbgrader import api
+
+    db = gb.db
+    try:
+        person = db.get(api.Student, student)
+        if person is None:
+            person = api.Student(id=student)
+            db.add(person)
+        try:
+            sub = gb.find_submission(assignment, student)
+        except api.MissingEntry:
+            sub = api.SubmittedAssignment(assignment=gb.find_assignment(assignment), student=person)
+            db.add(sub)
+        if rows["timestamp"] is not None:
+            sub.timestamp = rows["timestamp"]
+        have = {nb.name: nb for nb in sub.notebooks}
+        for notebook in sub.assignment.notebooks:
+            if notebook.name in have:
+                continue
+            nb = api.SubmittedNotebook(notebook=notebook, assignment=sub)
+            for cell in notebook.grade_cells:
+                api.Grade(cell=cell, notebook=nb)
+            for cell in list(notebook.solution_cells) + list(notebook.task_cells):
+                api.Comment(cell=cell, notebook=nb)
+            for cell in notebook.task_cells:
+                api.Grade(cell=cell, notebook=nb)
+            have[notebook.name] = nb
+        for name, data in rows["notebooks"].items():
+            nb = have.get(name)
+            if nb is None:
+                raise ValueError("notebook %r of %s/%s is not in the gradebook" % (name, student, assignment))
+            nb.late_submission_penalty = data["late_submission_penalty"]
+            grades = {g.name: g for g in nb.grades}
+            for cell, new in data["grades"].items():
+                g = grades[cell]
+                g.auto_score = new["auto_score"]
+                if g.manual_score == new["manual_score"]:
+                    g.needs_manual_grade = new["needs_manual_grade"]
+                else:  # a grader scored this cell while the run went on
+                    g.needs_manual_grade = g.manual_score is not None or g.auto_score is None
+            comments = {c.name: c for c in nb.comments}
+            for cell, text in data["comments"].items():
+                comments[cell].auto_comment = text
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+
+
+def gradebook_dump(root: Path, assignment: str) -> dict:
+    """{student: rows} of every submission of the assignment in the course's gradebook (for comparisons)."""
+    from nbgrader import api
+
+    url, course_id = course_db(root)
+    with open_gradebook(url, course_id) as gb:
+        try:
+            subs = gb.find_assignment(assignment).submissions
+        except api.MissingEntry:
+            return {}
+        return {s.student.id: submission_rows(gb, assignment, s.student.id) for s in subs}
+
+
+# --------------------------------------------------------------------------------------------------
+# already graded?
+
+
+def graded_state(root: Path, assignment: str, student: str, gb) -> str | None:
+    """None when the submission is graded and recorded, else why it is not (a short phrase)."""
+    import nbformat
+    from nbgrader import api, utils
+
+    sub_dir = root / "submitted" / student / assignment
+    out_dir = root / "autograded" / student / assignment
+    if not out_dir.is_dir():
+        return "not graded yet"
+    try:
+        sub = gb.find_submission(assignment, student)
+    except api.MissingEntry:
+        return "not in the gradebook"
+    files = [p for p in sub_dir.rglob("*") if p.is_file()]
+    newest = max((p.stat().st_mtime for p in files), default=0.0)
+    stamp = sub_dir / "timestamp.txt"
+    if stamp.is_file() and stamp.read_text().strip():
+        try:
+            if utils.parse_utc(stamp.read_text().strip()) != sub.timestamp:
+                return "the gradebook holds another submission time"
+        except ValueError:
+            pass  # nbgrader itself will complain
+    notebooks = {nb.name: nb for nb in sub.notebooks}
+    for notebook in sub.assignment.notebooks:
+        got = notebooks.get(notebook.name)
+        if got is None or len(got.grades) != len(notebook.grade_cells):
+            return "grades missing from the gradebook"
+        scores = {g.name: g.auto_score for g in got.grades}
+        submitted = sub_dir / (notebook.name + ".ipynb")
+        if not submitted.is_file():
+            if any(s != 0 for s in scores.values()):
+                return "grades of a missing notebook are not 0"
+            continue
+        graded = out_dir / (notebook.name + ".ipynb")
+        if not graded.is_file():
+            return "no autograded notebook %s" % graded.name
+        if graded.stat().st_mtime < newest:
+            return "submitted again since it was graded"
+        try:
+            nb = nbformat.read(str(graded), as_version=4)
+        except Exception:
+            return "autograded notebook unreadable"
+        if "autograder" not in nb.metadata:
+            return "autograded notebook has no verdicts"
+        for cell in nb.cells:
+            if not utils.is_grade(cell):
+                continue
+            name = cell.metadata.nbgrader["grade_id"]
+            if name not in scores:
+                return "grade %s missing from the gradebook" % name
+            want, _ = utils.determine_grade(cell)
+            have = scores[name]
+            if (want is None) != (have is None) or (want is not None and abs(want - have) > 1e-9):
+                return "gradebook and autograded notebook disagree on %s" % name
+    return None
+
+
+# --------------------------------------------------------------------------------------------------
+# the worker process
+
+
+def _die_with_parent() -> None:
+    """Linux: be killed when the process that started us dies (no orphan workers)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+def worker_main(argv: list[str]) -> int:
+    """Serve grading requests, one JSON line each on stdin, one JSON line each in reply on stdout."""
+    import io
+    import logging
+    import traceback
+
+    proto = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # anything else written to stdout goes to the worker's log
+    from nbgrader.apps.autogradeapp import AutogradeApp
+    from nbgrader.converters import Autograde
+
+    app = AutogradeApp.instance()
+    app.initialize(argv)  # loads nbgrader_config.py from the course root (cwd), as the command line does
+    for line in sys.stdin:
+        task = json.loads(line)
+        buf = io.StringIO()
+        handler = logging.StreamHandler(buf)
+        handler.setFormatter(logging.Formatter("[%(name)s | %(levelname)s] %(message)s"))
+        loggers = [app.log, logging.getLogger()]
+        for lg in loggers:
+            lg.addHandler(handler)
+        t0 = time.monotonic()
+        reply = {"student": task["student"], "ok": True, "error": None}
+        try:
+            app.coursedir.assignment_id = task["assignment"]
+            app.coursedir.student_id = task["student"]
+            app.coursedir.db_url = task["db_url"]
+            converter = Autograde(coursedir=app.coursedir, parent=app)
+            converter.force = True
+            converter.start()
+        except BaseException as exc:  # NbGraderException: the log says why; anything else: the traceback
+            reply["ok"] = False
+            reply["error"] = "nbgrader autograde failed" if type(exc).__name__ == "NbGraderException" \
+                else traceback.format_exc(limit=5)
+            if isinstance(exc, (KeyboardInterrupt, SystemExit)) and not isinstance(exc, SystemExit):
+                raise
+        finally:
+            for lg in loggers:
+                lg.removeHandler(handler)
+        reply["seconds"] = round(time.monotonic() - t0, 3)
+        reply["log"] = buf.getvalue()[-20000:]
+        proto.write(json.dumps(reply) + "\n")
+    return 0
+
+
+class WorkerDied(Exception):
+    pass
+
+
+class Worker:
+    """The parent's handle on one worker process."""
+
+    def __init__(self, root: Path, argv: list[str], env: dict, log_path: Path):
+        self.log_path = log_path
+        self._log = open(log_path, "ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "autograder.runner", "worker", *argv], cwd=root, env=env,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, preexec_fn=_die_with_parent)
+        self.tasks = 0
+        self._buf = b""
+
+    def grade(self, task: dict, timeout: float, stop: threading.Event) -> dict:
+        self.tasks += 1
+        try:
+            self.proc.stdin.write((json.dumps(task) + "\n").encode())
+            self.proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            raise WorkerDied(self.why_dead())
+        deadline = time.monotonic() + timeout
+        fd = self.proc.stdout.fileno()
+        while b"\n" not in self._buf:
+            if stop.is_set():
+                raise WorkerDied("the run was stopped")
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise WorkerDied("the worker took more than %d s on this submission and was stopped" % timeout)
+            ready, _, _ = select.select([fd], [], [], min(left, 0.5))
+            if ready:
+                chunk = os.read(fd, 1 << 16)
+                if not chunk:
+                    raise WorkerDied(self.why_dead())
+                self._buf += chunk
+        line, self._buf = self._buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def why_dead(self) -> str:
+        from .sandbox import describe_exit
+
+        try:
+            code = self.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            code = None
+        return "the grading worker died (%s)" % describe_exit(code)
+
+    def rss(self) -> int:
+        """Resident memory of the worker and everything it started (its kernels), bytes."""
+        import psutil
+
+        try:
+            p = psutil.Process(self.proc.pid)
+            procs = [p] + p.children(recursive=True)
+        except psutil.Error:
+            return 0
+        total = 0
+        for q in procs:
+            try:
+                total += q.memory_info().rss
+            except psutil.Error:
+                pass
+        return total
+
+    def kill(self) -> None:
+        """Stop the worker and every process under it (its kernels) at once."""
+        import psutil
+
+        try:
+            p = psutil.Process(self.proc.pid)
+            procs = p.children(recursive=True) + [p]
+        except psutil.Error:
+            procs = []
+        for q in procs:
+            with contextlib.suppress(psutil.Error):
+                q.kill()
+        with contextlib.suppress(Exception):
+            self.proc.wait(timeout=10)
+        self._close()
+
+    def close(self, timeout: float = 30) -> None:
+        """Let the worker finish (end of its input), or kill it."""
+        with contextlib.suppress(OSError):
+            self.proc.stdin.close()
+        try:
+            self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        self._close()
+
+    def _close(self):
+        for f in (self.proc.stdout, self._log):
+            with contextlib.suppress(Exception):
+                f.close()
+
+
+# --------------------------------------------------------------------------------------------------
+# the run
+
+
+@dataclass
+class Outcome:
+    student: str
+    status: str  # "graded", "skipped" (already graded), "failed"
+    seconds: float = 0.0
+    attempts: int = 0
+    error: str | None = None
+    log: str = ""
+
+
+@dataclass
+class RunResult:
+    assignment: str
+    students: list[str]
+    outcomes: dict[str, Outcome] = field(default_factory=dict)
+    jobs: int = 1
+    workers: int = 1
+    seconds: float = 0.0
+    peak_rss: int = 0  # bytes: the largest worker + kernels seen
+
+    def of(self, status: str) -> list[str]:
+        return [s for s in self.students if self.outcomes[s].status == status]
+
+    @property
+    def failed(self) -> list[str]:
+        return self.of("failed")
+
+
+class RunnerBusy(grading.GradingError):
+    pass
+
+
+@contextlib.contextmanager
+def course_lock(root: Path):
+    """One grading run per course at a time (a second one would race on the same folders)."""
+    from . import course
+
+    path = course.state_dir(root) / "runner.lock"
+    with open(path, "w") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise RunnerBusy("another grading run holds %s; wait for it to finish" % path)
+        yield
+
+
+def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs: int | None = None,
+        force: bool = False, timeout: int | None = None, progress: bool = True, log=None,
+        extra_workers: int | None = None) -> RunResult:
+    """Autograde the submissions of ``students`` (all when None) with ``jobs`` parallel workers.
+
+    Returns a :class:`RunResult`; the gradebook and autograded/ hold the grades. ``log`` (a callable
+    taking a string) receives each submission's nbgrader log as it finishes (``-v``).
+    """
+    from . import course
+
+    root = Path(root).resolve()
+    t0 = time.monotonic()
+    jobs = max(1, jobs or cores())
+    students = list(students) if students is not None else grading.submissions(root, assignment)
+    result = RunResult(assignment, students, jobs=jobs)
+    if not students:
+        return result
+    with course_lock(root):
+        grading.ensure_generated(root, assignment)
+        db_url, course_id = course_db(root)
+        direct = sqlite_path(db_url) is None
+        todo = []
+        with open_gradebook(db_url, course_id) as gb:
+            for s in students:
+                if not force and not (root / "submitted" / s / assignment).is_dir():
+                    result.outcomes[s] = Outcome(s, "failed", error="no submission in submitted/%s/%s" % (s, assignment))
+                elif not force and graded_state(root, assignment, s, gb) is None:
+                    result.outcomes[s] = Outcome(s, "skipped")
+                else:
+                    todo.append(s)
+        if todo:
+            work = course.state_dir(root) / "runner" / ("run-%d-%d" % (os.getpid(), time.time_ns()))
+            work.mkdir(parents=True)
+            try:
+                _grade_all(root, assignment, todo, result, db_url=db_url, course_id=course_id, direct=direct,
+                           work=work, timeout=timeout, progress=progress, log=log,
+                           extra=EXTRA_WORKERS if extra_workers is None else extra_workers)
+            finally:
+                shutil.rmtree(work, ignore_errors=True)
+    result.seconds = time.monotonic() - t0
+    return result
+
+
+def _grade_all(root, assignment, todo, result, *, db_url, course_id, direct, work, timeout, progress, log, extra):
+    from tqdm import tqdm
+
+    template = work / "template.db"
+    if not direct:
+        snapshot(db_url, template)
+    argv = ["--Execute.timeout=%d" % timeout] if timeout is not None else []
+    env = worker_env(root)
+    nworkers = min(result.jobs + extra, len(todo))
+    result.workers = nworkers
+    pending: queue.Queue = queue.Queue()
+    for s in todo:
+        pending.put(s)
+    done: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    live: dict[int, Worker] = {}
+    live_lock = threading.Lock()
+
+    def slot(k: int) -> None:
+        worker = None
+        while not stop.is_set():
+            try:
+                student = pending.get_nowait()
+            except queue.Empty:
+                break
+            outcome = Outcome(student, "failed")
+            private = work / ("%s.db" % student)
+            t_start = time.monotonic()
+            while outcome.attempts <= RETRIES and not stop.is_set():
+                outcome.attempts += 1
+                if worker is None or worker.tasks >= MAX_TASKS_PER_WORKER or worker.proc.poll() is not None:
+                    if worker is not None:
+                        worker.close()
+                    worker = Worker(root, argv, env, work / ("worker-%d.log" % k))
+                    with live_lock:
+                        live[k] = worker
+                if not direct:
+                    shutil.copyfile(template, private)
+                task = {"assignment": assignment, "student": student,
+                        "db_url": db_url if direct else "sqlite:///" + str(private)}
+                try:
+                    reply = worker.grade(task, TASK_TIMEOUT, stop)
+                except WorkerDied as exc:
+                    outcome.error = str(exc)
+                    outcome.log = _tail(worker.log_path)
+                    worker.kill()
+                    worker = None
+                    continue
+                outcome.error = reply["error"]
+                outcome.log = reply["log"]
+                outcome.status = "graded" if reply["ok"] else "failed"
+                break
+            outcome.seconds = time.monotonic() - t_start
+            done.put((outcome, private))
+        if worker is not None:
+            worker.close()
+        with live_lock:
+            live.pop(k, None)
+
+    def sample() -> None:
+        while not stop.wait(0.5):
+            with live_lock:
+                ws = list(live.values())
+            for w in ws:
+                result.peak_rss = max(result.peak_rss, w.rss())
+
+    threads = [threading.Thread(target=slot, args=(k,), daemon=True) for k in range(nworkers)]
+    sampler = threading.Thread(target=sample, daemon=True)
+    bar = tqdm(total=len(todo), desc="grading %s" % assignment, unit="submission", disable=not progress,
+               mininterval=0.5 if sys.stderr.isatty() else 5, dynamic_ncols=True)
+    failed = 0
+    try:
+        for t in threads + [sampler]:
+            t.start()
+        with open_gradebook(db_url, course_id) as gb:
+            for _ in range(len(todo)):
+                outcome, private = done.get()
+                if outcome.status == "graded":
+                    try:
+                        if not direct:
+                            with open_gradebook("sqlite:///" + str(private), course_id) as src:
+                                rows = submission_rows(src, assignment, outcome.student)
+                            merge_submission(gb, assignment, outcome.student, rows)
+                        gb.db.expire_all()
+                        why = graded_state(root, assignment, outcome.student, gb)
+                        if why is not None:
+                            outcome.status, outcome.error = "failed", "graded, but %s" % why
+                    except Exception as exc:
+                        outcome.status, outcome.error = "failed", "could not record the grades: %s" % exc
+                if not direct:
+                    with contextlib.suppress(OSError):
+                        private.unlink()
+                result.outcomes[outcome.student] = outcome
+                if log is not None and outcome.log:
+                    log(outcome.log)
+                if outcome.status == "failed":
+                    failed += 1
+                    bar.write("failed: %s: %s" % (outcome.student, (outcome.error or "").strip().splitlines()[-1:]
+                                                   and (outcome.error or "").strip().splitlines()[-1]))
+                bar.set_postfix(failed=failed, refresh=False)
+                bar.update(1)
+    finally:
+        stop.set()
+        bar.close()
+        for t in threads:
+            t.join(timeout=60)
+        with live_lock:
+            leftovers = list(live.values())
+        for w in leftovers:
+            w.kill()
+        sampler.join(timeout=5)
+
+
+def _tail(path: Path, n: int = 4000) -> str:
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - n))
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
+# --------------------------------------------------------------------------------------------------
+# reporting
+
+
+def devices_seen(root: Path, assignment: str, students: list[str]) -> dict[str, int]:
+    """{device: number of verdicts} as the Keras verdicts recorded them (e.g. {"CPU": 60})."""
+    seen: dict[str, int] = {}
+    for s in students:
+        for v in grading.verdicts(root, assignment, s).values():
+            device = (v.get("environment") or {}).get("device")
+            if device:
+                seen[device] = seen.get(device, 0) + 1
+    return seen
+
+
+def describe(result: RunResult, root: Path) -> list[str]:
+    """The lines the command prints after the per-student table."""
+    graded, skipped, failed = result.of("graded"), result.of("skipped"), result.of("failed")
+    lines = ["graded %d, skipped %d (already graded; --force regrades), failed %d, in %.1f s with %d worker(s)"
+             % (len(graded), len(skipped), len(failed), result.seconds, result.workers)]
+    for s in failed:
+        o = result.outcomes[s]
+        last = (o.error or "").strip().splitlines()
+        lines.append("  failed: %s: %s" % (s, last[-1] if last else "unknown"))
+    devices = devices_seen(root, result.assignment, graded + skipped)
+    if devices:
+        lines.append("devices: " + ", ".join("%s (%d verdicts)" % kv for kv in sorted(devices.items())))
+    return lines
+
+
+if __name__ == "__main__":
+    if len(sys.argv) >= 2 and sys.argv[1] == "worker":
+        raise SystemExit(worker_main(sys.argv[2:]))
+    raise SystemExit("usage: python -m autograder.runner worker [nbgrader options]  (started by the runner)")

@@ -1,0 +1,641 @@
+"""Assignment 02: multiclass SVM loss, softmax, cross-entropy, L1/L2 penalties (the SS 2023 deck).
+
+Question ids read ``losses.<grade_id of the hidden check cell>``. Solution cells are named
+``solution_<question>``; :data:`ASKED` says what each hidden cell hands to the probe (the build
+script writes it into the notebook, the tests evaluate it in a synthetic student's namespace).
+
+Layout: class scores are ``(N, C)``, one row per example (the slide's table has one column per
+image: the notebook transposes it). Losses are means over the N examples, natural log. Every
+known mistake's ``example`` is a whole solution cell that uses numpy alone, so that a wrong
+answer elsewhere in the same notebook cannot change it.
+"""
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+import reference_impl as ref
+
+from ..probe import Reported
+from ..spec import (FUNCTION, VALUE, Assignment, Case, Check, Mistake, Outcome, Question, Wrong, as_array,
+                    compare, describe, same_as, shape_of, shapes, values)
+
+# --------------------------------------------------------------------------------------
+# the slide's table, as the notebook gives it: rows = images (cat, mouse, bear), columns = classes
+
+SLIDE_SCORES = np.array([[3.2, 5.1, -1.7], [1.3, 4.9, 2.0], [2.2, 2.5, -3.1]])  # (N=3, C=3)
+SLIDE_Y = np.array([0, 1, 2])
+MOUSE = 1  # the mouse image: SVM loss 0, margins 2.6 and 1.9 to spare
+
+#: what each hidden grade cell asks (``_autograder.ask(qid, <this expression>)``)
+ASKED = {
+    "svm_loss_naive": "svm_loss_naive",
+    "svm_loss_vectorized": "svm_loss_vectorized",
+    "softmax": "softmax",
+    "cross_entropy_per_example": "cross_entropy_per_example",
+    "cross_entropy_loss": "cross_entropy_loss",
+    "loss_ranges": '{"svm_min": svm_min, "svm_max": svm_max, "ce_min": ce_min, "ce_max": ce_max}',
+    "mouse_change": '{"svm_mouse": svm_mouse, "ce_mouse": ce_mouse}',
+    "l1_penalty": "l1_penalty",
+    "l2_penalty": "l2_penalty",
+    "regularized_loss": "regularized_loss",
+}
+
+# --------------------------------------------------------------------------------------
+# inputs the judge picks at grading time: random shapes, N in 1..20, C in 2..7
+
+
+def _shape(rng, n_min=2):
+    return int(rng.integers(n_min, 21)), int(rng.integers(2, 8))
+
+
+def _labelled(rng, n, c, scale=3.0):
+    return rng.normal(0.0, scale, size=(n, c)), rng.integers(0, c, size=n)
+
+
+def _huge(rng, n, c):
+    """Scores up to 1e4 in size (N >= 2): row 0 holds +1e4 and -1e4, its true class the -1e4 one;
+    row 1 gives its true class 1e4."""
+    s = rng.uniform(-1e4, 1e4, size=(n, c))
+    y = rng.integers(0, c, size=n)
+    j, k = rng.choice(c, size=2, replace=False)
+    s[0, j], s[0, k], y[0] = 1e4, -1e4, k  # P(true class) underflows to 0
+    s[1, y[1]] = 1e4  # the true class overflows exp() unless the maximum is subtracted
+    return s, y
+
+
+def svm_cases(rng):
+    regular = [Case(_labelled(rng, *_shape(rng))) for _ in range(3)]
+    regular.append(Case(_labelled(rng, 1, int(rng.integers(2, 8)))))
+    margin = [Case(_labelled(rng, *_shape(rng)), {"margin": float(rng.uniform(0.2, 3.0))}, group="margin")
+              for _ in range(2)]
+    return regular + margin
+
+
+def svm_mean_cases(rng):
+    cases = [Case(_labelled(rng, *_shape(rng))) for _ in range(3)]
+    cases.append(Case(_labelled(rng, 200, 10)))
+    return cases
+
+
+def softmax_cases(rng):
+    regular = [Case((rng.normal(0.0, 3.0, size=_shape(rng)),)) for _ in range(3)]
+    regular.append(Case((rng.normal(0.0, 3.0, size=(1, int(rng.integers(2, 8)))),)))
+    large = [Case((_huge(rng, *_shape(rng))[0],), group="large") for _ in range(2)]
+    return regular + large
+
+
+def ce_cases(rng):
+    regular = [Case(_labelled(rng, *_shape(rng))) for _ in range(3)]
+    regular.append(Case(_labelled(rng, 1, int(rng.integers(2, 8)))))
+    large = [Case(_huge(rng, *_shape(rng)), group="large") for _ in range(2)]
+    return regular + large
+
+
+def ce_mean_cases(rng):
+    return [Case(_labelled(rng, *_shape(rng))) for _ in range(4)]
+
+
+def penalty_cases(rng):
+    shapes_ = [_shape(rng, 1), (int(rng.integers(1, 10)),), (2, 3, int(rng.integers(1, 5)))]
+    return [Case((rng.normal(0.0, 2.0, size=s),)) for s in shapes_]
+
+
+def regularized_cases(rng):
+    cases = []
+    for _ in range(4):
+        n, c = _shape(rng)
+        d = int(rng.integers(2, 7))
+        if d == c:
+            d += 1  # D != C, so that a transposed gradient shows in its shape
+        X = rng.normal(0.0, 1.0, size=(n, d))
+        W = rng.normal(0.0, 1.0, size=(d, c))
+        cases.append(Case((W, X, rng.integers(0, c, size=n), float(rng.uniform(0.05, 0.5)))))
+    return cases
+
+
+# --------------------------------------------------------------------------------------
+# checks and matchers shared with the other assignments
+
+
+def close(got, want, rtol=1e-6, atol=1e-9) -> bool:
+    """``got`` (a reported value: number, array, tuple or dict) equals ``want`` within the tolerance."""
+    if isinstance(want, dict):
+        return isinstance(got, dict) and set(got) >= set(want) and all(
+            close(got[k], v, rtol, atol) for k, v in want.items())
+    if isinstance(want, tuple):
+        return isinstance(got, (tuple, list)) and len(got) == len(want) and all(
+            close(g, w, rtol, atol) for g, w in zip(got, want))
+    try:
+        return compare(got, want, rtol, atol) is None
+    except Wrong:
+        return False
+
+
+def same_parts(fn, group="regular", rtol=1e-6, atol=1e-9):
+    """Mistake matcher: on a group of cases, every output equals that of the wrong variant ``fn``.
+
+    Unlike :func:`autograder.spec.same_as` it compares tuples and dicts part by part.
+    """
+
+    def matches(answer, ctx):
+        rows = ctx.results(answer, group)
+        if not rows:
+            return False
+        for case, got, _ in rows:
+            with np.errstate(all="ignore"):
+                want = fn(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
+            if not close(got, want, rtol, atol):
+                return False
+        return True
+
+    return matches
+
+
+def right_on(group="regular", rtol=1e-6, atol=1e-9):
+    """True when the outputs on a group of cases equal the reference outputs."""
+
+    def ok(answer, ctx):
+        rows = ctx.results(answer, group)
+        return bool(rows) and all(close(got, want, rtol, atol) for _, got, want in rows)
+
+    return ok
+
+
+def nonfinite_on(group: str, kind: str, regular="regular"):
+    """Mistake matcher: right on the regular cases, but NaN (``kind="nan"``) or infinite values on ``group``."""
+    test = np.isnan if kind == "nan" else np.isinf
+    right = right_on(regular)
+
+    def matches(answer, ctx):
+        if not right(answer, ctx):
+            return False
+        for _, got, _ in ctx.results(answer, group):
+            try:
+                arr = as_array(got)
+            except Wrong:
+                return False
+            if test(arr).any():
+                return True
+        return False
+
+    return matches
+
+
+def dict_values(keys, part=None, group="regular", rtol=1e-6, atol=1e-9):
+    """Check: the outputs (dicts of arrays, or part ``part`` of a tuple) match the reference's, key by key."""
+
+    def run(answer, ctx):
+        rows = ctx.results(answer, group)
+        for case, got, want in rows:
+            if isinstance(got, Reported) and got.kind == "error":
+                return Outcome(False, "on inputs of shapes %s your function raised %s" % (shapes(case), got.text[:300]))
+            got = _part(got, part)
+            if not isinstance(got, dict):
+                return Outcome(False, "expected a dict with keys %s, got %s" % (", ".join(keys), describe(got)))
+            missing = [k for k in keys if k not in got]
+            if missing:
+                return Outcome(False, "the dict you returned has no key %s (it has %s)" % (
+                    ", ".join(map(repr, missing)), ", ".join(map(repr, sorted(got))) or "no keys"))
+            want = _part(want, part)
+            for k in keys:
+                problem = compare(got[k], want[k], rtol, atol)
+                if problem:
+                    return Outcome(False, "%s is wrong for inputs of shapes %s: %s" % (k, shapes(case), problem))
+        return Outcome(True, "%s right on all %d inputs" % (", ".join(keys), len(rows)))
+
+    return run
+
+
+def _part(x, part):
+    if part is None or isinstance(x, Reported):
+        return x
+    if not isinstance(x, (tuple, list)) or len(x) <= part:
+        raise Wrong("expected a tuple with at least %d elements, got %s" % (part + 1, describe(x)))
+    return x[part]
+
+
+def field(answer, key):
+    """Entry ``key`` of a dict answer (value questions that report several variables)."""
+    if isinstance(answer, Reported):
+        raise Wrong("the answer could not be read: %s" % describe(answer))
+    if not isinstance(answer, dict) or key not in answer:
+        raise Wrong("expected the variable %s to be set" % key)
+    return answer[key]
+
+
+def number(x, name) -> float:
+    if isinstance(x, str) or isinstance(x, bool):
+        raise Wrong("%s should be a number (use np.inf for infinity), got %s" % (name, describe(x)))
+    arr = as_array(x, name)
+    if arr.ndim != 0:
+        raise Wrong("%s should be a single number, got %s" % (name, describe(x)))
+    return float(arr)
+
+
+def letter(x, name) -> str:
+    if not isinstance(x, str):
+        raise Wrong("%s should be one of the letters 'a', 'b' or 'c', got %s" % (name, describe(x)))
+    return x.strip().strip("()").strip().lower()
+
+
+# --------------------------------------------------------------------------------------
+# wrong variants of the answer key (each mistake's matcher compares with one)
+
+
+def _svm_terms(s, y, margin=1.0):
+    s = np.asarray(s, float)
+    return s - s[np.arange(len(y)), y][:, None] + margin  # (N, C), the j = y_i column equals margin
+
+
+def _ce_terms(s, y, log=np.log):
+    s = np.asarray(s, float)
+    p = ref.softmax(s, axis=1)
+    return -log(p[np.arange(len(y)), y])
+
+
+def _reg_parts(W, X, y):
+    loss, dS = ref.softmax_cross_entropy(X @ W, y)
+    return loss, X.T @ dS
+
+
+# --------------------------------------------------------------------------------------
+# example cells (numpy only; they never call another of the student's functions)
+
+_SVM_LOOP = """def svm_loss_naive(scores, y, margin=1.0):
+    N, C = scores.shape
+    losses = np.zeros(N)
+    for i in range(N):
+        for j in range(C):
+{body}
+    return losses
+"""
+
+
+def _svm_loop(body: str, margin_param="margin=1.0") -> str:
+    return _SVM_LOOP.replace("margin=1.0", margin_param).replace("{body}", body)
+
+
+_CE_SOURCE = """def cross_entropy_per_example(scores, y):
+    N = scores.shape[0]
+{body}
+"""
+
+_REG_SOURCE = """def regularized_loss(W, X, y, reg):
+    N = X.shape[0]
+    S = X @ W
+    S = S - S.max(axis=1, keepdims=True)
+    P = np.exp(S) / np.exp(S).sum(axis=1, keepdims=True)
+    data_loss = -np.mean(np.log(P[np.arange(N), y]))
+    dS = P.copy()
+    dS[np.arange(N), y] -= 1
+    dS /= N
+{body}
+    return J, dW
+"""
+
+
+def _reg(body: str) -> dict[str, str]:
+    return {"solution_regularized_loss": _REG_SOURCE.replace("{body}", body)}
+
+
+def _value_example(name: str, source: str) -> dict[str, str]:
+    return {"solution_" + name: source}
+
+
+# --------------------------------------------------------------------------------------
+# checks particular to this assignment
+
+
+def range_check(lo: str, hi: str, loss: str):
+    def run(answer, ctx):
+        low, high = number(field(answer, lo), lo), number(field(answer, hi), hi)
+        if low == 0.0 and high == np.inf:
+            return Outcome(True, "right range for the %s" % loss)
+        return Outcome(False, "%s = %g, %s = %g is not the range of the %s" % (lo, low, hi, high, loss))
+
+    return run
+
+
+def range_is(**expected):
+    def matches(answer, ctx):
+        try:
+            return all(number(field(answer, k), k) == v for k, v in expected.items())
+        except Wrong:
+            return False
+
+    return matches
+
+
+def choice_check(key: str, right: str, loss: str):
+    def run(answer, ctx):
+        got = letter(field(answer, key), key)
+        if got not in ("a", "b", "c"):
+            return Outcome(False, "%s should be one of 'a', 'b', 'c', got %r" % (key, got[:20]))
+        if got == right:
+            return Outcome(True, "right for the %s" % loss)
+        return Outcome(False, "%r is not what happens to the %s of the mouse image" % (got, loss))
+
+    return run
+
+
+def choices_are(**expected):
+    def matches(answer, ctx):
+        try:
+            return all(letter(field(answer, k), k) == v for k, v in expected.items())
+        except Wrong:
+            return False
+
+    return matches
+
+
+def svm_mean(scores, y, margin=1.0):
+    return ref.svm_loss(scores, y, margin)[0]
+
+
+def ce_mean(scores, y):
+    return ref.softmax_cross_entropy(scores, y)[0]
+
+
+def regularized(W, X, y, reg):
+    return ref.regularized_loss(W, X, y, reg, loss="softmax", penalty="l2")
+
+
+# --------------------------------------------------------------------------------------
+# the questions
+
+SVM_NAIVE = Question(
+    "svm_loss_naive", "The multiclass SVM loss of each example, with loops", FUNCTION, 2,
+    truth=ref.svm_loss_per_example, cases=svm_cases,
+    checks=[Check("shape", 0.5, shape_of()),
+            Check("values", 1.0, values("regular", rtol=1e-9, atol=1e-9)),
+            Check("margin", 0.5, values("margin", rtol=1e-9, atol=1e-9))],
+    mistakes=[
+        Mistake("svm.keep_yi", "the j = y_i term kept in the sum",
+                "the sum runs over the wrong classes only (j ≠ y_i); the true class would add max(0, margin) = "
+                "margin to every example.",
+                same_as(lambda s, y, margin=1.0: ref.svm_loss_per_example(s, y, margin) + margin, group="regular"),
+                {"solution_svm_loss_naive": _svm_loop(
+                    "            losses[i] += max(0.0, scores[i, j] - scores[i, y[i]] + margin)")},
+                fails=("values", "margin")),
+        Mistake("svm.no_clamp", "the max(0, ·) left out", "a class whose score is already far enough below the "
+                "true class's adds nothing: each term is max(0, s_j - s_y + margin), never negative.",
+                same_as(lambda s, y, margin=1.0: _svm_terms(s, y, margin).sum(axis=1) - margin),
+                {"solution_svm_loss_naive": _svm_loop(
+                    "            if j != y[i]:\n                losses[i] += scores[i, j] - scores[i, y[i]] + margin")},
+                fails=("values", "margin")),
+        Mistake("svm.sign", "the difference the wrong way round", "the loss grows when a wrong class scores "
+                "*higher* than the true one: max(0, s_j - s_{y_i} + margin).",
+                same_as(lambda s, y, margin=1.0: (np.maximum(0, 2 * margin - _svm_terms(s, y, margin)).sum(axis=1)
+                                                  - margin)),
+                {"solution_svm_loss_naive": _svm_loop(
+                    "            if j != y[i]:\n"
+                    "                losses[i] += max(0.0, scores[i, y[i]] - scores[i, j] + margin)")},
+                fails=("values", "margin")),
+        Mistake("svm.margin_ignored", "the margin argument ignored", "use the `margin` parameter in each term "
+                "instead of a fixed 1: the checks call your function with other margins too.",
+                same_as(lambda s, y, margin=1.0: ref.svm_loss_per_example(s, y, 1.0), group="margin"),
+                {"solution_svm_loss_naive": _svm_loop(
+                    "            if j != y[i]:\n                losses[i] += max(0.0, scores[i, j] - scores[i, y[i]] + 1.0)")},
+                fails=("margin",)),
+    ],
+)
+
+SVM_VECTORIZED = Question(
+    "svm_loss_vectorized", "The mean multiclass SVM loss, vectorized", FUNCTION, 2,
+    truth=svm_mean, cases=svm_mean_cases,
+    checks=[Check("a single number", 0.5, shape_of()), Check("values", 1.5, values(rtol=1e-9, atol=1e-9))],
+    mistakes=[
+        Mistake("svm_mean.sum", "sum instead of mean", "the loss over a batch is the mean of the L_i: divide the "
+                "sum by N.", same_as(lambda s, y: ref.svm_loss_per_example(s, y).sum()),
+                {"solution_svm_loss_vectorized": "def svm_loss_vectorized(scores, y, margin=1.0):\n"
+                 "    N = scores.shape[0]\n    correct = scores[np.arange(N), y][:, None]\n"
+                 "    m = np.maximum(0, scores - correct + margin)\n    m[np.arange(N), y] = 0\n    return m.sum()\n"},
+                fails=("values",)),
+        Mistake("svm_mean.keep_yi", "the j = y_i term kept in the sum", "set the true class's column of the "
+                "margins to 0 before summing: otherwise each example adds the margin once more.",
+                same_as(lambda s, y: ref.svm_loss(s, y)[0] + 1.0),
+                {"solution_svm_loss_vectorized": "def svm_loss_vectorized(scores, y, margin=1.0):\n"
+                 "    N = scores.shape[0]\n    correct = scores[np.arange(N), y][:, None]\n"
+                 "    return np.maximum(0, scores - correct + margin).sum() / N\n"},
+                fails=("values",)),
+        Mistake("svm_mean.per_example", "the per-example losses instead of their mean",
+                "this function returns one number, the mean of the L_i over the batch.",
+                same_as(lambda s, y: ref.svm_loss_per_example(s, y)),
+                {"solution_svm_loss_vectorized": "def svm_loss_vectorized(scores, y, margin=1.0):\n"
+                 "    N = scores.shape[0]\n    correct = scores[np.arange(N), y][:, None]\n"
+                 "    m = np.maximum(0, scores - correct + margin)\n    m[np.arange(N), y] = 0\n    return m.sum(axis=1)\n"},
+                fails=("a single number", "values")),
+    ],
+)
+
+SOFTMAX = Question(
+    "softmax", "A numerically stable softmax", FUNCTION, 2,
+    truth=lambda s: ref.softmax(s, axis=1), cases=softmax_cases,
+    checks=[Check("shape", 0.5, shape_of()),
+            Check("values", 1.0, values("regular", rtol=1e-7, atol=1e-12)),
+            Check("scores of size 1e4", 0.5, values("large", rtol=1e-7, atol=1e-12))],
+    mistakes=[
+        Mistake("softmax.no_shift", "no max subtracted: exp overflows", "np.exp(1000) is inf, and inf / inf is nan. "
+                "Subtract each row's maximum before the exponential; it does not change the result.",
+                nonfinite_on("large", "nan"),
+                {"solution_softmax": "def softmax(scores):\n    e = np.exp(scores)\n"
+                 "    return e / e.sum(axis=1, keepdims=True)\n"},
+                fails=("scores of size 1e4",)),
+        Mistake("softmax.axis0", "softmax over the wrong axis", "each row (one example) must sum to 1: normalize "
+                "along axis=1, the classes, not axis=0, the examples.",
+                same_as(lambda s: ref.softmax(s, axis=0)),
+                {"solution_softmax": "def softmax(scores):\n    e = np.exp(scores - scores.max(axis=0, keepdims=True))\n"
+                 "    return e / e.sum(axis=0, keepdims=True)\n"},
+                fails=("values", "scores of size 1e4")),
+        Mistake("softmax.whole_array", "normalized by the sum of the whole array", "np.sum without an axis adds up "
+                "all examples together; sum along axis=1 with keepdims=True so that each row sums to 1.",
+                same_as(lambda s: ref.softmax(np.asarray(s).reshape(1, -1), axis=1).reshape(np.shape(s))),
+                {"solution_softmax": "def softmax(scores):\n    e = np.exp(scores - scores.max())\n    return e / e.sum()\n"},
+                fails=("values", "scores of size 1e4")),
+    ],
+)
+
+CE_PER_EXAMPLE = Question(
+    "cross_entropy_per_example", "The softmax cross-entropy of each example", FUNCTION, 2,
+    truth=ref.cross_entropy_per_example, cases=ce_cases,
+    checks=[Check("shape", 0.5, shape_of()),
+            Check("values", 1.0, values("regular", rtol=1e-7, atol=1e-10)),
+            Check("scores of size 1e4", 0.5, values("large", rtol=1e-7, atol=1e-10))],
+    mistakes=[
+        Mistake("ce.log10", "log10 instead of the natural log", "the cross-entropy uses ln: np.log, not np.log10 "
+                "(the cat image gives 2.040, not 0.886).",
+                same_as(lambda s, y: ref.cross_entropy_per_example(s, y) / np.log(10)),
+                {"solution_cross_entropy_per_example": _CE_SOURCE.replace("{body}",
+                 "    s = scores - scores.max(axis=1, keepdims=True)\n"
+                 "    log_p = s - np.log(np.exp(s).sum(axis=1, keepdims=True))\n"
+                 "    return -log_p[np.arange(N), y] / np.log(10)")},
+                fails=("values", "scores of size 1e4")),
+        Mistake("ce.sign", "the minus sign forgotten", "ln P is negative for P < 1; the loss is -ln P(true class), "
+                "never negative.", same_as(lambda s, y: -ref.cross_entropy_per_example(s, y)),
+                {"solution_cross_entropy_per_example": _CE_SOURCE.replace("{body}",
+                 "    s = scores - scores.max(axis=1, keepdims=True)\n"
+                 "    log_p = s - np.log(np.exp(s).sum(axis=1, keepdims=True))\n"
+                 "    return log_p[np.arange(N), y]")},
+                fails=("values", "scores of size 1e4")),
+        Mistake("ce.no_shift", "no max subtracted: exp overflows", "exp of a score of 1e4 is inf and the result "
+                "becomes nan: subtract each row's maximum first (log-sum-exp).",
+                nonfinite_on("large", "nan"),
+                {"solution_cross_entropy_per_example": _CE_SOURCE.replace("{body}",
+                 "    e = np.exp(scores)\n    p = e / e.sum(axis=1, keepdims=True)\n"
+                 "    return -np.log(p[np.arange(N), y])")},
+                fails=("scores of size 1e4",)),
+        Mistake("ce.log_of_zero", "the log of a probability that rounds to 0", "with scores 1e4 apart the true "
+                "class's probability underflows to 0 and ln 0 = -inf. Work with log-probabilities: "
+                "ln P_y = (s_y - m) - ln Σ_j exp(s_j - m), m the row maximum.",
+                nonfinite_on("large", "inf"),
+                {"solution_cross_entropy_per_example": _CE_SOURCE.replace("{body}",
+                 "    e = np.exp(scores - scores.max(axis=1, keepdims=True))\n    p = e / e.sum(axis=1, keepdims=True)\n"
+                 "    return -np.log(p[np.arange(N), y])")},
+                fails=("scores of size 1e4",)),
+        Mistake("ce.mean_only", "the mean instead of one loss per example", "this function returns the N losses "
+                "L_i, shape (N,); the mean comes in the next task.",
+                same_as(lambda s, y: ref.cross_entropy_per_example(s, y).mean()),
+                {"solution_cross_entropy_per_example": _CE_SOURCE.replace("{body}",
+                 "    s = scores - scores.max(axis=1, keepdims=True)\n"
+                 "    log_p = s - np.log(np.exp(s).sum(axis=1, keepdims=True))\n"
+                 "    return -np.mean(log_p[np.arange(N), y])")},
+                fails=("shape", "values", "scores of size 1e4")),
+    ],
+)
+
+CE_MEAN = Question(
+    "cross_entropy_loss", "The mean cross-entropy of a batch", FUNCTION, 1, uses=("cross_entropy_per_example",),
+    truth=ce_mean, cases=ce_mean_cases,
+    checks=[Check("values", 1, values(rtol=1e-7, atol=1e-10))],
+    mistakes=[
+        Mistake("ce_mean.sum", "sum instead of mean", "the loss of a batch is the mean of the L_i over the N "
+                "examples, not their sum.", same_as(lambda s, y: ref.cross_entropy_per_example(s, y).sum()),
+                {"solution_cross_entropy_loss": "def cross_entropy_loss(scores, y):\n    N = scores.shape[0]\n"
+                 "    s = scores - scores.max(axis=1, keepdims=True)\n"
+                 "    log_p = s - np.log(np.exp(s).sum(axis=1, keepdims=True))\n"
+                 "    return -np.sum(log_p[np.arange(N), y])\n"}, fails=("values",)),
+        Mistake("ce_mean.log2", "log2 instead of the natural log", "losses in this course are in nats: np.log.",
+                same_as(lambda s, y: ce_mean(s, y) / np.log(2)),
+                {"solution_cross_entropy_loss": "def cross_entropy_loss(scores, y):\n    N = scores.shape[0]\n"
+                 "    e = np.exp(scores - scores.max(axis=1, keepdims=True))\n    p = e / e.sum(axis=1, keepdims=True)\n"
+                 "    return -np.mean(np.log2(p[np.arange(N), y]))\n"}, fails=("values",)),
+    ],
+)
+
+RANGES = Question(
+    "loss_ranges", "Check your understanding: the range of each loss", VALUE, 2,
+    truth=lambda: {"svm_min": 0.0, "svm_max": np.inf, "ce_min": 0.0, "ce_max": np.inf},
+    checks=[Check("SVM loss", 1, range_check("svm_min", "svm_max", "SVM loss")),
+            Check("cross-entropy", 1, range_check("ce_min", "ce_max", "cross-entropy"))],
+    mistakes=[
+        Mistake("ranges.probability", "a loss read as a probability", "a loss is not a probability: nothing "
+                "bounds it above. A wrong class can out-score the true one by any amount, and P(true class) can "
+                "come as close to 0 as you like.",
+                range_is(svm_min=0.0, svm_max=1.0, ce_min=0.0, ce_max=1.0),
+                _value_example("loss_ranges", "svm_min, svm_max = 0, 1\nce_min, ce_max = 0, 1\n"),
+                fails=("SVM loss", "cross-entropy")),
+        Mistake("ranges.ce_negative", "the range of ln P instead of -ln P", "ln P lies in (-inf, 0]; the "
+                "cross-entropy is its negative.", range_is(ce_min=-np.inf, ce_max=0.0),
+                _value_example("loss_ranges", "svm_min, svm_max = 0, np.inf\nce_min, ce_max = -np.inf, 0\n"),
+                fails=("cross-entropy",)),
+        Mistake("ranges.svm_equal_scores", "the loss at equal scores taken for the largest", "C - 1 is the SVM loss "
+                "when all scores are equal (each wrong class adds the margin 1); with larger wrong scores it grows "
+                "without bound.", range_is(svm_max=2.0),
+                _value_example("loss_ranges", "svm_min, svm_max = 0, 2\nce_min, ce_max = 0, np.inf\n"),
+                fails=("SVM loss",)),
+    ],
+)
+
+MOUSE_CHANGE = Question(
+    "mouse_change", "Check your understanding: nudging the mouse image's scores", VALUE, 2,
+    truth=lambda: {"svm_mouse": "a", "ce_mouse": "b"},
+    checks=[Check("SVM loss", 1, choice_check("svm_mouse", "a", "SVM loss")),
+            Check("cross-entropy", 1, choice_check("ce_mouse", "b", "cross-entropy"))],
+    mistakes=[
+        Mistake("mouse.svm_changes", "the SVM loss thought to move", "the mouse image beats each wrong class by more "
+                "than the margin (by 2.6 and 1.9 beyond it): small changes keep every term at max(0, negative) = 0.",
+                choices_are(svm_mouse="b"), _value_example("mouse_change", 'svm_mouse = "b"\nce_mouse = "b"\n'),
+                fails=("SVM loss",)),
+        Mistake("mouse.ce_fixed", "the cross-entropy thought to stay put", "the softmax never gives exactly 1 to the "
+                "true class, so every change of the scores moves -ln P a little.",
+                choices_are(ce_mouse="a"), _value_example("mouse_change", 'svm_mouse = "a"\nce_mouse = "a"\n'),
+                fails=("cross-entropy",)),
+    ],
+)
+
+L1 = Question(
+    "l1_penalty", "The L1 penalty", FUNCTION, 1,
+    truth=ref.l1_penalty, cases=penalty_cases,
+    checks=[Check("values", 1, values(rtol=1e-9, atol=1e-9))],
+    mistakes=[
+        Mistake("l1.no_abs", "the absolute value left out", "L1 adds |θ_i|: negative weights count as much as "
+                "positive ones (θ = (-1, 5) gives 6).", same_as(lambda W: np.sum(W)),
+                {"solution_l1_penalty": "def l1_penalty(W):\n    return np.sum(W)\n"}, fails=("values",)),
+        Mistake("l1.squares", "squares instead of absolute values", "that is the L2 penalty; L1 sums |θ_i|.",
+                same_as(lambda W: np.sum(np.square(W))),
+                {"solution_l1_penalty": "def l1_penalty(W):\n    return np.sum(W ** 2)\n"}, fails=("values",)),
+    ],
+)
+
+L2 = Question(
+    "l2_penalty", "The L2 penalty (squared norm)", FUNCTION, 1,
+    truth=ref.l2_penalty, cases=penalty_cases,
+    checks=[Check("values", 1, values(rtol=1e-9, atol=1e-9))],
+    mistakes=[
+        Mistake("l2.sqrt", "the norm instead of the squared norm", "the penalty is ‖θ‖₂², the sum of squares, with "
+                "no square root (θ = (2, 2) gives 8, not 2.83).", same_as(lambda W: np.sqrt(np.sum(np.square(W)))),
+                {"solution_l2_penalty": "def l2_penalty(W):\n    return np.sqrt(np.sum(W ** 2))\n"}, fails=("values",)),
+        Mistake("l2.half", "a factor 1/2 in the penalty", "some books write ½‖θ‖²; this course uses ‖θ‖² without "
+                "the ½ (θ = (4, 0) gives 16).", same_as(lambda W: 0.5 * np.sum(np.square(W))),
+                {"solution_l2_penalty": "def l2_penalty(W):\n    return 0.5 * np.sum(W ** 2)\n"}, fails=("values",)),
+    ],
+)
+
+REGULARIZED = Question(
+    "regularized_loss", "The regularized loss J = data loss + α·penalty, and its gradient", FUNCTION, 3,
+    uses=("softmax", "cross_entropy_loss"), truth=regularized, cases=regularized_cases,
+    checks=[Check("loss", 1, values(part=0, rtol=1e-7, atol=1e-10)),
+            Check("gradient shape", 0.5, shape_of(part=1)),
+            Check("gradient", 1.5, values(part=1, rtol=1e-7, atol=1e-10, reshape=False))],
+    mistakes=[
+        Mistake("reg.grad_missing", "the penalty left out of the gradient", "J has two terms, so dJ/dW has two: "
+                "X.T @ dS plus the penalty's gradient reg · 2W.",
+                same_parts(lambda W, X, y, reg: (regularized(W, X, y, reg)[0], _reg_parts(W, X, y)[1])),
+                _reg("    J = data_loss + reg * np.sum(W * W)\n    dW = X.T @ dS"), fails=("gradient",)),
+        Mistake("reg.grad_doubled", "the penalty's gradient counted twice", "the derivative of reg·ΣW² is 2·reg·W, "
+                "added once.",
+                same_parts(lambda W, X, y, reg: (regularized(W, X, y, reg)[0], _reg_parts(W, X, y)[1] + 4 * reg * W)),
+                _reg("    J = data_loss + reg * np.sum(W * W)\n    dW = X.T @ dS + 2 * reg * W\n    dW += 2 * reg * W"),
+                fails=("gradient",)),
+        Mistake("reg.grad_no_2", "the 2 of d(W²)/dW dropped", "d/dW of reg·ΣW² is 2·reg·W; reg·W belongs to the "
+                "½-convention this course does not use.",
+                same_parts(lambda W, X, y, reg: (regularized(W, X, y, reg)[0], _reg_parts(W, X, y)[1] + reg * W)),
+                _reg("    J = data_loss + reg * np.sum(W * W)\n    dW = X.T @ dS + reg * W"), fails=("gradient",)),
+        Mistake("reg.double_n", "1/N applied twice in the gradient", "dS already holds the 1/N of the mean; dividing "
+                "X.T @ dS by N again makes the data gradient N times too small.",
+                same_parts(lambda W, X, y, reg: (regularized(W, X, y, reg)[0],
+                                                 _reg_parts(W, X, y)[1] / len(y) + 2 * reg * W)),
+                _reg("    J = data_loss + reg * np.sum(W * W)\n    dW = X.T @ dS / N + 2 * reg * W"),
+                fails=("gradient",)),
+        Mistake("reg.transposed", "the gradient transposed", "dW has the shape of W, (D, C): X.T @ dS, not dS.T @ X.",
+                same_parts(lambda W, X, y, reg: (regularized(W, X, y, reg)[0], regularized(W, X, y, reg)[1].T)),
+                _reg("    J = data_loss + reg * np.sum(W * W)\n    dW = dS.T @ X + 2 * reg * W.T"),
+                fails=("gradient shape", "gradient")),
+        Mistake("reg.l1", "the L1 penalty instead of L2", "this task asks for the L2 penalty reg·ΣW² "
+                "(gradient 2·reg·W).",
+                same_parts(lambda W, X, y, reg: ref.regularized_loss(W, X, y, reg, loss="softmax", penalty="l1")),
+                _reg("    J = data_loss + reg * np.sum(np.abs(W))\n    dW = X.T @ dS + reg * np.sign(W)"),
+                fails=("loss", "gradient")),
+    ],
+)
+
+ASSIGNMENT = Assignment(
+    name="02_losses",
+    key="losses",
+    notebook="losses",
+    questions=[SVM_NAIVE, SVM_VECTORIZED, SOFTMAX, CE_PER_EXAMPLE, CE_MEAN, RANGES, MOUSE_CHANGE, L1, L2,
+               REGULARIZED],
+    manual={"explain_mouse": 2},
+)

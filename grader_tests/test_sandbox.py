@@ -1,0 +1,235 @@
+"""The kernel sandbox (autograder/sandbox.py): what a process inside it can and cannot reach.
+
+These tests run small Python scripts in the same bubblewrap command the grading kernels get (no
+Jupyter, no TensorFlow: seconds), plus unit tests of the command line, the damage check and the
+fallback. The whole-notebook behaviour is in test_faults.py and test_hostile.py.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from autograder import sandbox
+
+UID = sandbox.UID_BASE + 4242
+
+
+def _need_bwrap():
+    problem = sandbox.bwrap_problem(os.geteuid() == 0)
+    if problem:
+        pytest.skip("bubblewrap not usable here: %s" % problem)
+
+
+@pytest.fixture
+def course(tmp_path):
+    """A fake course: answer key, gradebook, secret, keras cache, two students' folders."""
+    root = tmp_path / "course"
+    for rel, text in {
+        "reference_impl/activations.py": "ANSWER = 0.820538\n",
+        "autograder/specs.py": "SPEC = 1\n",
+        "source/01/forward_pass.ipynb": "### BEGIN HIDDEN TESTS\nsecret\n### END HIDDEN TESTS\n",
+        "gradebook.db": "grades",
+        ".autograder/secret": "s3cr3t",
+        ".autograder/keras/datasets/data.txt": "1,2,3\n",
+        "submitted/alice/01/forward_pass.ipynb": "{}",
+        "submitted/bob/01/forward_pass.ipynb": "{}",
+        "autograded/bob/01/forward_pass.ipynb": "{}",
+        "feedback/bob/01/forward_pass.html": "<html>",
+    }.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(text)
+    work = root / "autograded" / "alice" / "01"
+    work.mkdir(parents=True)
+    return root, work
+
+
+def run_sandboxed(root: Path, work: Path, code: str, limits: dict | None = None, timeout: int = 60):
+    """Run ``code`` as the grading kernels run: same command, same limits; return (rc, stdout, stderr)."""
+    uid = UID if os.geteuid() == 0 else None
+    private = Path(sandbox.tempfile.mkdtemp(prefix="agk-"))
+    try:
+        if uid is not None:
+            sandbox._chown_tree(work, uid, uid)
+            sandbox._chown_tree(private, uid, uid)
+        cmd = sandbox.bwrap_command([sys.executable, "-c", textwrap.dedent(code)], workdir=work, private=private,
+                                    hidden=[root, sandbox.ENGINE_ROOT, Path.home()],
+                                    readable=sandbox._interpreter_paths() + [root / ".autograder" / "keras"],
+                                    uid=uid, env_unset=["AUTOGRADER_COURSE_ROOT"])
+        lim = limits or {}
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
+                              preexec_fn=lambda: sandbox.set_limits(lim))
+        return proc.returncode, proc.stdout, proc.stderr
+    finally:
+        if uid is not None:
+            sandbox._chown_tree(work, os.getuid(), os.getgid(), drop_links=True)
+        sandbox.shutil.rmtree(private, ignore_errors=True)
+
+
+PROBE_FILES = """
+import json, os, sys
+root = sys.argv[1] if len(sys.argv) > 1 else {root!r}
+res = {{}}
+for rel in ["reference_impl/activations.py", "autograder/specs.py", "source/01/forward_pass.ipynb",
+            "gradebook.db", ".autograder/secret", "submitted/alice/01/forward_pass.ipynb",
+            "submitted/bob/01/forward_pass.ipynb", "autograded/bob/01/forward_pass.ipynb",
+            "feedback/bob/01/forward_pass.html", ".autograder/keras/datasets/data.txt",
+            {engine_ref!r}, {home_file!r}]:
+    try:
+        res[rel] = open(os.path.join(root, rel)).read()[:20]
+    except Exception as exc:
+        res[rel] = "ERR " + type(exc).__name__
+def can_write(path):
+    try:
+        with open(path, "w") as f:
+            f.write("x")
+        return True
+    except Exception:
+        return False
+res["write_work"] = can_write("own.txt")
+res["write_tmp"] = can_write("/tmp/t.txt")
+res["write_bob"] = can_write(os.path.join(root, "autograded/bob/01/evil.txt"))
+res["write_root"] = can_write(os.path.join(root, "evil.txt"))
+res["write_etc"] = can_write("/etc/evil.txt")
+try:
+    import socket
+    s = socket.create_connection(("1.1.1.1", 53), timeout=3)
+    res["net"] = "connected"
+except Exception as exc:
+    res["net"] = type(exc).__name__
+res["pid"] = os.getpid()
+res["pids"] = len([p for p in os.listdir("/proc") if p.isdigit()])
+res["uid"] = os.getuid()
+res["env"] = "AUTOGRADER_COURSE_ROOT" in os.environ
+print(json.dumps(res))
+"""
+
+
+@pytest.mark.parametrize("dummy", [0])
+def test_files_network_and_processes_are_isolated(course, dummy):
+    _need_bwrap()
+    root, work = course
+    engine_ref = str(sandbox.ENGINE_ROOT / "reference_impl" / "__init__.py")
+    home_file = str(Path.home() / ".bashrc")
+    code = PROBE_FILES.format(root=str(root), engine_ref=engine_ref, home_file=home_file)
+    rc, out, err = run_sandboxed(root, work, code)
+    assert rc == 0, err
+    res = json.loads(out)
+    for rel in ["reference_impl/activations.py", "autograder/specs.py", "source/01/forward_pass.ipynb",
+                "gradebook.db", ".autograder/secret", "submitted/alice/01/forward_pass.ipynb",
+                "submitted/bob/01/forward_pass.ipynb", "autograded/bob/01/forward_pass.ipynb",
+                "feedback/bob/01/forward_pass.html", engine_ref, home_file]:
+        assert res[rel].startswith("ERR"), (rel, res[rel])
+    assert res[".autograder/keras/datasets/data.txt"] == "1,2,3\n"  # the data cache stays readable
+    assert res["write_work"] and res["write_tmp"]
+    assert not res["write_etc"]
+    assert res["net"] != "connected"
+    assert res["pid"] < 10 and res["pids"] < 10  # its own PID namespace
+    assert not res["env"]
+    if os.geteuid() == 0:
+        assert res["uid"] == UID
+    # writes outside the working copy never reach the real course
+    assert (work / "own.txt").exists()
+    assert not (root / "autograded" / "bob" / "01" / "evil.txt").exists()
+    assert not (root / "evil.txt").exists()
+    assert sorted(p.name for p in (root / "autograded" / "bob" / "01").iterdir()) == ["forward_pass.ipynb"]
+
+
+def test_symlinks_made_by_the_kernel_are_removed(course):
+    _need_bwrap()
+    root, work = course
+    code = "import os\nos.symlink(%r, 'link')\n" % str(root / "gradebook.db")
+    rc, out, err = run_sandboxed(root, work, code)
+    assert rc == 0, err
+    if os.geteuid() == 0:
+        assert not os.path.lexists(work / "link")
+
+
+def test_memory_limit(course):
+    _need_bwrap()
+    root, work = course
+    code = "try:\n    b = bytearray(2 * 1024 ** 3)\n    print('allocated')\nexcept MemoryError:\n    print('MemoryError')\n"
+    rc, out, err = run_sandboxed(root, work, code, {"RLIMIT_DATA": 1024 * 1024 * 1024})
+    assert out.strip() == "MemoryError", (out, err)
+
+
+def test_file_size_limit(course):
+    _need_bwrap()
+    root, work = course
+    code = ("try:\n    open('big', 'wb').write(b'0' * (8 * 1024 * 1024))\n    print('written')\n"
+            "except OSError as e:\n    print('OSError', e.errno)\n")
+    rc, out, err = run_sandboxed(root, work, code, {"RLIMIT_FSIZE": 1024 * 1024})
+    assert out.strip() == "OSError 27", (out, err)  # EFBIG
+
+
+def test_fork_bomb_is_bounded(course):
+    _need_bwrap()
+    if os.geteuid() == 0 and sandbox._sandbox_uid(-1) is None:
+        pytest.skip("no separate user id: RLIMIT_NPROC does not apply to root")
+    root, work = course
+    code = """
+    import os, time
+    n = 0
+    try:
+        while n < 10000:
+            if os.fork() == 0:
+                time.sleep(30)
+                os._exit(0)
+            n += 1
+    except OSError as e:
+        print('stopped', n, e.errno)
+    """
+    rc, out, err = run_sandboxed(root, work, code, {"RLIMIT_NPROC": 64}, timeout=60)
+    words = out.split()
+    assert words[0] == "stopped" and int(words[1]) < 64, (out, err)
+
+
+def test_command_line_hides_and_binds_back(tmp_path):
+    root = tmp_path / "c"
+    (root / ".autograder" / "keras").mkdir(parents=True)
+    work = root / "autograded" / "s" / "a"
+    work.mkdir(parents=True)
+    private = tmp_path / "p"
+    private.mkdir()
+    cmd = sandbox.bwrap_command(["python"], workdir=work, private=private, hidden=[root, Path("/nonexistent")],
+                                readable=[root / ".autograder" / "keras"], uid=None, env_unset=["X"])
+    text = " ".join(cmd)
+    assert "--unshare-net" in cmd and "--unshare-pid" in cmd and "--die-with-parent" in cmd
+    assert "/nonexistent" not in text
+    # /tmp is a fresh tmpfs, so everything under it is hidden; what the kernel needs is bound back after it
+    assert text.index("--tmpfs /tmp") < text.index("--ro-bind %s" % (root / ".autograder" / "keras"))
+    assert "--bind %s %s" % (work, work) in text
+    assert cmd[-2:] == ["--", "python"]
+
+
+def test_damage_check():
+    assert sandbox.damage(b"") == "the notebook file is empty"
+    assert "not valid JSON" in sandbox.damage(b"{nope")
+    assert "not valid JSON" in sandbox.damage(b"\xff\xfe\x00")
+    assert "not a Jupyter notebook" in sandbox.damage(b"[1, 2]")
+    assert "not a Jupyter notebook" in sandbox.damage(b'{"nbformat": 4, "cells": 3}')
+    assert "newer" in sandbox.damage(b'{"nbformat": 5, "cells": []}')
+    assert "too old" in sandbox.damage(b'{"nbformat": 2, "cells": []}')
+    assert sandbox.damage(b'{"nbformat": 4, "nbformat_minor": 5, "cells": [], "metadata": {}}') is None
+    assert sandbox.damage(b"[" * 100000) is not None
+
+
+def test_fallback_is_loud(monkeypatch):
+    monkeypatch.setattr(sandbox, "bwrap_problem", lambda as_uid: "the bwrap program is not installed")
+    ex = sandbox.SafeExecute(sandbox="auto")
+    mode, warning = ex.sandbox_mode()
+    assert mode == "none" and "SANDBOX DISABLED" in warning and "not installed" in warning
+    with pytest.raises(RuntimeError):
+        sandbox.SafeExecute(sandbox="bwrap").sandbox_mode()
+
+
+def test_describe_exit():
+    assert sandbox.describe_exit(1) == "exit code 1"
+    assert sandbox.describe_exit(-11).startswith("killed by SIGSEGV")
+    assert sandbox.describe_exit(128 + 9).startswith("killed by SIGKILL")
