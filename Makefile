@@ -11,7 +11,7 @@ ifneq ($(SHARED_BANKNOTE),)
 export BANKNOTE_DATA_DIR ?= $(abspath ../shared/data/banknote)
 endif
 
-.PHONY: demo test test-fast bench-ref release notebooks venv clean-grading
+.PHONY: demo test test-fast bench bench-ref release notebooks venv clean-grading
 
 venv: $(STAMP)
 
@@ -31,6 +31,10 @@ test: $(STAMP)
 # the suite without the tests marked slow (whole-class grading runs)
 test-fast: $(STAMP)
 	$(PY) -m pytest grader_tests -m "not slow"
+
+# time grading a synthetic class: nbgrader's serial loop, the parallel runner, bare execution
+bench: $(STAMP)
+	$(PY) -m autograder bench
 
 bench-ref: $(STAMP)
 	$(PY) bench/bench_reference.py

@@ -29,8 +29,8 @@ c.Execute.startup_timeout = 120
 c.SafeExecute.sandbox = "auto"
 # Wall-clock seconds for a whole notebook, on top of the per-cell Execute.timeout above.
 c.SafeExecute.notebook_timeout = 300
-# Memory: RLIMIT_DATA (heap + anonymous mappings) in MiB. RLIMIT_AS stays off (0): TensorFlow reserves
-# several GiB of address space it never touches, so an address-space limit small enough to matter breaks it.
+# Memory: RLIMIT_DATA (heap + anonymous mappings) in MiB. RLIMIT_AS stays off (0): address space also counts
+# reservations that use no memory (thread stacks, malloc arenas), which grow with the cores and threads.
 c.SafeExecute.memory_limit_mb = 4096
 c.SafeExecute.address_space_limit_mb = 0
 # CPU seconds per kernel process (RLIMIT_CPU; SIGXCPU, then SIGKILL). Several threads spend it faster than

@@ -10,7 +10,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import course, export, feedback, grading, specs, synth
+from . import course, export, feedback, grading, report, specs, synth
 
 
 def _root(args) -> Path:
@@ -24,18 +24,24 @@ def _known(name: str) -> str:
 
 
 def cmd_grade(args) -> int:
+    from . import runner
+
     root = _root(args)
     students = args.student or grading.submissions(root, args.assignment)
     if not students:
         print("no submissions of %s in %s" % (args.assignment, root / "submitted"))
         return 1
-    t0 = time.perf_counter()
-    print("grading %d submission(s) of %s ..." % (len(students), args.assignment), flush=True)
-    grading.grade(root, args.assignment, students, force=True, timeout=args.timeout, quiet=not args.verbose)
-    elapsed = time.perf_counter() - t0
+    print("grading %d submission(s) of %s, %d at a time ..." % (len(students), args.assignment,
+                                                               args.jobs or runner.cores()), flush=True)
+    try:
+        result = runner.run(root, args.assignment, students, jobs=args.jobs, force=args.force,
+                            timeout=args.timeout, verbose=args.verbose)
+    except KeyboardInterrupt:
+        print("interrupted: the grades recorded so far are kept; run the same command again to grade the rest")
+        return 130
     print_summary(root, args.assignment, students)
-    print("graded %d submission(s) in %.1f s" % (len(students), elapsed))
-    return 0
+    print("\n".join(runner.describe(result, root)))
+    return 1 if result.failed else 0
 
 
 def cmd_feedback(args) -> int:
@@ -48,9 +54,20 @@ def cmd_feedback(args) -> int:
 
 def cmd_export(args) -> int:
     root = _root(args)
-    out = Path(args.output) if args.output else root / "grades.csv"
-    n = export.write_csv(root, out, args.assignment or None)
-    print("wrote %d row(s) to %s" % (n, out))
+    out = Path(args.output) if args.output else export.default_path(root, args.format)
+    n = export.write(root, out, args.format, args.assignment or None)
+    print("wrote %d %s row(s) to %s" % (n, args.format, out))
+    return 0
+
+
+def cmd_report(args) -> int:
+    root = _root(args)
+    try:
+        index = report.write(root, args.assignment, Path(args.output) if args.output else None)
+    except ValueError as exc:
+        print(exc)
+        return 1
+    print("class report: %s (and questions.csv, students.csv beside it)" % index)
     return 0
 
 
@@ -113,8 +130,16 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("assignment", type=_known)
     g.add_argument("--student", action="append", help="grade only this student (repeatable)")
     g.add_argument("--timeout", type=int, help="seconds per cell (default: nbgrader_config.py)")
+    g.add_argument("--jobs", type=int, help="submissions graded at once (default: all cores)")
+    g.add_argument("--force", action="store_true", help="regrade submissions that are already graded")
     g.add_argument("-v", "--verbose", action="store_true", help="show nbgrader's log")
     g.set_defaults(func=cmd_grade)
+
+    from . import bench
+    b = sub.add_parser("bench", help="time grading a synthetic class: nbgrader's serial loop, the parallel "
+                                     "runner, bare execution")
+    bench.add_arguments(b)
+    b.set_defaults(func=bench.cmd)
 
     f = sub.add_parser("feedback", help="write the feedback pages of an assignment")
     f.add_argument("assignment", type=_known)
@@ -122,10 +147,18 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("-v", "--verbose", action="store_true")
     f.set_defaults(func=cmd_feedback)
 
-    e = sub.add_parser("export", help="write grades.csv from the gradebook")
+    e = sub.add_parser("export", help="write grades.csv (or an LMS import file) from the gradebook")
     e.add_argument("assignment", nargs="*")
-    e.add_argument("-o", "--output", help="CSV path (default: grades.csv in the course root)")
+    e.add_argument("--format", choices=export.FORMATS, default="csv",
+                   help="csv: a column per question (default); nbgrader: `nbgrader export`; moodle, canvas: "
+                        "their gradebook import files (docs/ta-guide.md)")
+    e.add_argument("-o", "--output", help="CSV path (default: grades.csv, or reports/grades-FORMAT.csv)")
     e.set_defaults(func=cmd_export)
+
+    rp = sub.add_parser("report", help="write the class report: reports/ASSIGNMENT/index.html and questions.csv")
+    rp.add_argument("assignment", type=_known)
+    rp.add_argument("-o", "--output", help="folder (default: reports/ASSIGNMENT in the course root)")
+    rp.set_defaults(func=cmd_report)
 
     r = sub.add_parser("release", help="regenerate release/ from source/ (nbgrader generate_assignment)")
     r.add_argument("assignment", nargs="*")

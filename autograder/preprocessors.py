@@ -102,6 +102,7 @@ class JudgeCells(NbGraderPreprocessor):
             cell.metadata[STATE_KEY] = {"verdict": v}
             summary.append({k: v[k] for k in ("question", "points", "max_points", "status")})
         add_dependency_hints(nb, assignment)
+        scrub_grading_internals(nb, state["nonce"])
         nb.metadata[STATE_KEY] = {"verdicts": summary, "faults": faults}
         return nb, resources
 
@@ -151,3 +152,28 @@ def add_dependency_hints(nb, assignment) -> None:
             v["message"] += " (note: this builds on %s, which did not pass its own checks: fix that first)" % (
                 ", ".join(verdicts[u]["title"].lower() for u in failed))
             cells[gid].outputs = judge.verdict_outputs(v)
+
+
+SCRUB_MARKERS = ("_autograder", "### BEGIN HIDDEN TESTS", "autograder probe")
+
+
+def scrub_grading_internals(nb, nonce: str) -> None:
+    """Remove outputs of the student's own cells that quote grading internals (rule 6).
+
+    The hidden checks and the probe run in the student's kernel, so their source is in its
+    history (``In``); code that copies it into a later cell's output must not carry it into the
+    autograded notebook or the feedback page.
+    """
+    from nbformat.v4 import new_output
+
+    for cell in nb.cells:
+        if cell.cell_type != "code" or is_autograded_cell(cell):
+            continue
+        kept = []
+        for out in cell.get("outputs", []):
+            text = json.dumps(out)
+            if nonce in text or any(m in text for m in SCRUB_MARKERS):
+                out = new_output("stream", name="stdout",
+                                 text="(output removed by the grader: it quoted the hidden grading code)\n")
+            kept.append(out)
+        cell.outputs = kept

@@ -2,12 +2,14 @@
 
 Design
 ------
-* **Workers.** ``jobs`` long-lived worker processes (``python -m autograder.runner worker``), each an
+* **Workers.** Long-lived worker processes (:func:`worker_main`), each an
   initialized ``nbgrader autograde`` application (the course's ``nbgrader_config.py``, hence the course's
   pipeline, sandbox and kernel manager). A worker grades one submission at a time, exactly as
   ``nbgrader autograde A --student S --force`` would, with a fresh kernel per notebook (started by the
   pipeline's execute step, never reused across students). Keeping the worker alive between submissions
-  spares each one the 2-3 s of importing nbgrader, the engine and the answer key.
+  spares each one the 2-3 s of importing nbgrader, the engine and the answer key. With ``jobs`` > 1 the
+  pool holds one worker more than ``jobs``, which keeps the cores busy while a worker waits for a kernel to
+  start or stop (measured: ``EXTRA_WORKERS``).
 * **A private gradebook per submission.** A worker never writes the course's gradebook: nbgrader runs
   against a copy (``CourseDirectory.db_url`` pointed at ``.autograder/runner/.../<student>.db``, taken from
   a snapshot of the gradebook made when the run starts). nbgrader writes autograded/<student>/<A>/ per
@@ -34,11 +36,11 @@ Design
 from __future__ import annotations
 
 import contextlib
-import copy
 import fcntl
 import json
 import os
 import queue
+import re
 import select
 import shutil
 import signal
@@ -53,10 +55,14 @@ from pathlib import Path
 from . import grading
 
 GPU_ENV = {"TF_FORCE_GPU_ALLOW_GROWTH": "true", "XLA_PYTHON_CLIENT_PREALLOCATE": "false"}
-EXTRA_WORKERS = 0  # workers beyond --jobs to hide kernel start-up (measured: see docs/grading-a-class.md)
+# Workers beyond --jobs (when jobs > 1): while one worker starts a kernel, waits for one to shut down, or
+# reads and writes its files, the others keep the cores busy. On 2 cores, 12 submissions: 0 extra 47-51 s,
+# 1 extra 43-45 s, 2 extra 48 s (docs/grading-a-class.md).
+EXTRA_WORKERS = 1
 TASK_TIMEOUT = 1800  # seconds a worker may take for one submission before it is killed (hung, not slow)
 MAX_TASKS_PER_WORKER = 200  # a worker is replaced after this many submissions (bounds slow leaks)
 RETRIES = 1  # extra attempts for a submission whose worker died or hung
+EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Entry|Interrupt)\b")
 
 
 def cores() -> int:
@@ -114,6 +120,21 @@ def open_gradebook(db_url: str, course_id: str):
         gb.close()
 
 
+def ensure_generated(root: Path, assignment: str, db_url: str, course_id: str) -> None:
+    """``nbgrader generate_assignment`` unless the gradebook (wherever db_url points) knows the assignment."""
+    from nbgrader.api import MissingEntry
+
+    path = sqlite_path(db_url)
+    if path is None or path.exists():  # (a new SQLite file is left to nbgrader: it needs alembic on PATH)
+        with open_gradebook(db_url, course_id) as gb:
+            try:
+                if gb.find_assignment(assignment).notebooks:
+                    return
+            except MissingEntry:
+                pass
+    grading.nbgrader(root, "generate_assignment", assignment, "--force")
+
+
 def snapshot(db_url: str, dest: Path) -> None:
     """A consistent copy of an SQLite gradebook (SQLite's online backup)."""
     src = sqlite3.connect("file:%s?mode=ro" % sqlite_path(db_url), uri=True, timeout=60)
@@ -146,53 +167,65 @@ def merge_submission(gb, assignment: str, student: str, rows: dict) -> None:
     where a grader entered one while the run went on, ``needs_manual_grade`` is decided the way
     nbgrader's ``SaveAutoGrades`` does (a manual score or no automatic score: review it).
     """
-    from nbgrader import api
-
     db = gb.db
     try:
-        person = db.get(api.Student, student)
-        if person is None:
-            person = api.Student(id=student)
-            db.add(person)
-        try:
-            sub = gb.find_submission(assignment, student)
-        except api.MissingEntry:
-            sub = api.SubmittedAssignment(assignment=gb.find_assignment(assignment), student=person)
-            db.add(sub)
-        if rows["timestamp"] is not None:
-            sub.timestamp = rows["timestamp"]
-        have = {nb.name: nb for nb in sub.notebooks}
-        for notebook in sub.assignment.notebooks:
-            if notebook.name in have:
-                continue
-            nb = api.SubmittedNotebook(notebook=notebook, assignment=sub)
-            for cell in notebook.grade_cells:
-                api.Grade(cell=cell, notebook=nb)
-            for cell in list(notebook.solution_cells) + list(notebook.task_cells):
-                api.Comment(cell=cell, notebook=nb)
-            for cell in notebook.task_cells:
-                api.Grade(cell=cell, notebook=nb)
-            have[notebook.name] = nb
-        for name, data in rows["notebooks"].items():
-            nb = have.get(name)
-            if nb is None:
-                raise ValueError("notebook %r of %s/%s is not in the gradebook" % (name, student, assignment))
-            nb.late_submission_penalty = data["late_submission_penalty"]
-            grades = {g.name: g for g in nb.grades}
-            for cell, new in data["grades"].items():
-                g = grades[cell]
-                g.auto_score = new["auto_score"]
-                if g.manual_score == new["manual_score"]:
-                    g.needs_manual_grade = new["needs_manual_grade"]
-                else:  # a grader scored this cell while the run went on
-                    g.needs_manual_grade = g.manual_score is not None or g.auto_score is None
-            comments = {c.name: c for c in nb.comments}
-            for cell, text in data["comments"].items():
-                comments[cell].auto_comment = text
+        with db.no_autoflush:
+            sub = _submission_skeleton(gb, assignment, student)
+            have = {nb.name: nb for nb in sub.notebooks}
+            for name, data in rows["notebooks"].items():
+                nb = have.get(name)
+                if nb is None:
+                    raise ValueError("notebook %r of %s/%s is not in the gradebook" % (name, student, assignment))
+                nb.late_submission_penalty = data["late_submission_penalty"]
+                grades = {g.name: g for g in nb.grades}
+                for cell, new in data["grades"].items():
+                    g = grades[cell]
+                    g.auto_score = new["auto_score"]
+                    if g.manual_score == new["manual_score"]:
+                        g.needs_manual_grade = new["needs_manual_grade"]
+                    else:  # a grader scored this cell while the run went on
+                        g.needs_manual_grade = g.manual_score is not None or g.auto_score is None
+                comments = {c.name: c for c in nb.comments}
+                for cell, text in data["comments"].items():
+                    comments[cell].auto_comment = text
+            if rows["timestamp"] is not None:
+                sub.timestamp = rows["timestamp"]
         db.commit()
     except BaseException:
         db.rollback()
         raise
+
+
+def _submission_skeleton(gb, assignment: str, student: str):
+    """The student's submission in ``gb`` with a row for every notebook, grade and comment, made where
+    missing (as ``Gradebook.add_submission`` would) and added to the session, not committed."""
+    from nbgrader import api
+
+    db = gb.db
+    person = db.get(api.Student, student)
+    if person is None:
+        person = api.Student(id=student)
+        db.add(person)
+    try:
+        sub = gb.find_submission(assignment, student)
+    except api.MissingEntry:
+        sub = api.SubmittedAssignment(assignment=gb.find_assignment(assignment), student=person)
+        db.add(sub)
+    have = {nb.notebook_id: nb for nb in sub.notebooks}
+    for notebook in sub.assignment.notebooks:
+        nb = have.get(notebook.id)
+        if nb is None:
+            nb = api.SubmittedNotebook(notebook=notebook, assignment=sub)
+            db.add(nb)
+        grades = {g.cell_id for g in nb.grades}
+        comments = {c.cell_id for c in nb.comments}
+        for cell in list(notebook.grade_cells) + list(notebook.task_cells):
+            if cell.id not in grades:
+                db.add(api.Grade(cell=cell, notebook=nb))
+        for cell in list(notebook.solution_cells) + list(notebook.task_cells):
+            if cell.id not in comments:
+                db.add(api.Comment(cell=cell, notebook=nb))
+    return sub
 
 
 def gradebook_dump(root: Path, assignment: str) -> dict:
@@ -283,6 +316,22 @@ def _die_with_parent() -> None:
         pass
 
 
+def _scratch_sqlite() -> dict:
+    """Skip fsync on the worker's private gradebook copies (``{"on": True}``): nbgrader commits once per
+    cell, and a copy lost to a crash is simply made again; the course's gradebook is written by the parent."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    state = {"on": False}
+
+    @event.listens_for(Engine, "connect")
+    def _connect(dbapi_connection, _record):
+        if state["on"] and isinstance(dbapi_connection, sqlite3.Connection):
+            dbapi_connection.execute("PRAGMA synchronous=OFF")
+
+    return state
+
+
 def worker_main(argv: list[str]) -> int:
     """Serve grading requests, one JSON line each on stdin, one JSON line each in reply on stdout."""
     import io
@@ -296,15 +345,16 @@ def worker_main(argv: list[str]) -> int:
 
     app = AutogradeApp.instance()
     app.initialize(argv)  # loads nbgrader_config.py from the course root (cwd), as the command line does
+    scratch = _scratch_sqlite()
     for line in sys.stdin:
         task = json.loads(line)
+        scratch["on"] = bool(task.get("scratch"))
         buf = io.StringIO()
         handler = logging.StreamHandler(buf)
         handler.setFormatter(logging.Formatter("[%(name)s | %(levelname)s] %(message)s"))
         loggers = [app.log, logging.getLogger()]
         for lg in loggers:
             lg.addHandler(handler)
-        t0 = time.monotonic()
         reply = {"student": task["student"], "ok": True, "error": None}
         try:
             app.coursedir.assignment_id = task["assignment"]
@@ -313,19 +363,21 @@ def worker_main(argv: list[str]) -> int:
             converter = Autograde(coursedir=app.coursedir, parent=app)
             converter.force = True
             converter.start()
-        except BaseException as exc:  # NbGraderException: the log says why; anything else: the traceback
+        except (Exception, SystemExit) as exc:  # NbGraderException: its log says why; else the traceback
             reply["ok"] = False
-            reply["error"] = "nbgrader autograde failed" if type(exc).__name__ == "NbGraderException" \
-                else traceback.format_exc(limit=5)
-            if isinstance(exc, (KeyboardInterrupt, SystemExit)) and not isinstance(exc, SystemExit):
-                raise
+            reply["error"] = (_last_error(buf.getvalue()) if type(exc).__name__ == "NbGraderException"
+                              else traceback.format_exc(limit=5))
         finally:
             for lg in loggers:
                 lg.removeHandler(handler)
-        reply["seconds"] = round(time.monotonic() - t0, 3)
         reply["log"] = buf.getvalue()[-20000:]
         proto.write(json.dumps(reply) + "\n")
     return 0
+
+
+# The worker runs this engine (the one the parent imported), whatever the course root holds.
+WORKER_BOOT = ("import sys; sys.path.insert(0, %r); from autograder.runner import worker_main; "
+               "sys.exit(worker_main(sys.argv[1:]))" % str(Path(__file__).resolve().parent.parent))
 
 
 class WorkerDied(Exception):
@@ -339,10 +391,11 @@ class Worker:
         self.log_path = log_path
         self._log = open(log_path, "ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "autograder.runner", "worker", *argv], cwd=root, env=env,
+            [sys.executable, "-c", WORKER_BOOT, *argv], cwd=root, env=env,
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, preexec_fn=_die_with_parent)
         self.tasks = 0
         self._buf = b""
+        self._family: list = []  # the worker's descendants as last seen (kernels outlive a killed worker)
 
     def grade(self, task: dict, timeout: float, stop: threading.Event) -> dict:
         self.tasks += 1
@@ -386,6 +439,7 @@ class Worker:
             procs = [p] + p.children(recursive=True)
         except psutil.Error:
             return 0
+        self._family = procs[1:]
         total = 0
         for q in procs:
             try:
@@ -403,7 +457,7 @@ class Worker:
             procs = p.children(recursive=True) + [p]
         except psutil.Error:
             procs = []
-        for q in procs:
+        for q in procs + self._family:  # psutil checks that a remembered pid is still that process
             with contextlib.suppress(psutil.Error):
                 q.kill()
         with contextlib.suppress(Exception):
@@ -421,7 +475,7 @@ class Worker:
         self._close()
 
     def _close(self):
-        for f in (self.proc.stdout, self._log):
+        for f in (self.proc.stdin, self.proc.stdout, self._log):
             with contextlib.suppress(Exception):
                 f.close()
 
@@ -477,12 +531,16 @@ def course_lock(root: Path):
 
 
 def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs: int | None = None,
-        force: bool = False, timeout: int | None = None, progress: bool = True, log=None,
-        extra_workers: int | None = None) -> RunResult:
-    """Autograde the submissions of ``students`` (all when None) with ``jobs`` parallel workers.
+        force: bool = False, timeout: int | None = None, progress: bool = True, verbose: bool = False,
+        extra_workers: int | None = None, direct: bool | None = None) -> RunResult:
+    """Autograde the submissions of ``students`` (all when None), ``jobs`` at a time (default: all cores).
 
-    Returns a :class:`RunResult`; the gradebook and autograded/ hold the grades. ``log`` (a callable
-    taking a string) receives each submission's nbgrader log as it finishes (``-v``).
+    With ``jobs`` > 1 the pool holds ``EXTRA_WORKERS`` more workers than ``jobs`` (``extra_workers``
+    overrides); ``jobs=1`` grades strictly one submission after another.
+
+    Returns a :class:`RunResult`; the gradebook and autograded/ hold the grades. ``timeout``: seconds per
+    cell (``Execute.timeout``; default: the course's). ``verbose``: print each submission's nbgrader log.
+    ``direct``: workers write the gradebook themselves (default: only for a server database, never SQLite).
     """
     from . import course
 
@@ -494,14 +552,19 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
     if not students:
         return result
     with course_lock(root):
-        grading.ensure_generated(root, assignment)
         db_url, course_id = course_db(root)
-        direct = sqlite_path(db_url) is None
+        ensure_generated(root, assignment, db_url, course_id)
+        if direct is None:
+            direct = sqlite_path(db_url) is None
+        if direct:  # nbgrader's steps open the gradebook without a course id: make that row before workers race
+            with open_gradebook(db_url, "default_course"):
+                pass
         todo = []
         with open_gradebook(db_url, course_id) as gb:
             for s in students:
-                if not force and not (root / "submitted" / s / assignment).is_dir():
-                    result.outcomes[s] = Outcome(s, "failed", error="no submission in submitted/%s/%s" % (s, assignment))
+                if not (root / "submitted" / s / assignment).is_dir():
+                    why = "no submission in submitted/%s/%s" % (s, assignment)
+                    result.outcomes[s] = Outcome(s, "failed", error=why)
                 elif not force and graded_state(root, assignment, s, gb) is None:
                     result.outcomes[s] = Outcome(s, "skipped")
                 else:
@@ -511,15 +574,16 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
             work.mkdir(parents=True)
             try:
                 _grade_all(root, assignment, todo, result, db_url=db_url, course_id=course_id, direct=direct,
-                           work=work, timeout=timeout, progress=progress, log=log,
-                           extra=EXTRA_WORKERS if extra_workers is None else extra_workers)
+                           work=work, timeout=timeout, progress=progress, verbose=verbose,
+                           extra=(EXTRA_WORKERS if jobs > 1 else 0) if extra_workers is None else extra_workers)
             finally:
                 shutil.rmtree(work, ignore_errors=True)
     result.seconds = time.monotonic() - t0
     return result
 
 
-def _grade_all(root, assignment, todo, result, *, db_url, course_id, direct, work, timeout, progress, log, extra):
+def _grade_all(root, assignment, todo, result, *, db_url, course_id, direct, work, timeout, progress, verbose,
+               extra):
     from tqdm import tqdm
 
     template = work / "template.db"
@@ -537,16 +601,27 @@ def _grade_all(root, assignment, todo, result, *, db_url, course_id, direct, wor
     live: dict[int, Worker] = {}
     live_lock = threading.Lock()
 
-    def slot(k: int) -> None:
-        worker = None
-        while not stop.is_set():
-            try:
-                student = pending.get_nowait()
-            except queue.Empty:
-                break
-            outcome = Outcome(student, "failed")
-            private = work / ("%s.db" % student)
-            t_start = time.monotonic()
+    def private_db(student: str) -> Path:
+        return work / ("%s.db" % student)
+
+    def record(gb, outcome: Outcome) -> None:
+        """Merge the submission's rows into the course's gradebook (the only writer), then check it."""
+        try:
+            if not direct:
+                with open_gradebook("sqlite:///" + str(private_db(outcome.student)), course_id) as src:
+                    rows = submission_rows(src, assignment, outcome.student)
+                merge_submission(gb, assignment, outcome.student, rows)
+            gb.db.expire_all()
+            why = graded_state(root, assignment, outcome.student, gb)
+            if why is not None:
+                outcome.status, outcome.error = "failed", "graded, but %s" % why
+        except Exception as exc:
+            outcome.status, outcome.error = "failed", "could not record the grades: %s" % exc
+
+    def grade_one(k: int, student: str, worker: Worker | None) -> tuple[Outcome, Worker | None]:
+        outcome = Outcome(student, "failed")
+        t_start = time.monotonic()
+        try:
             while outcome.attempts <= RETRIES and not stop.is_set():
                 outcome.attempts += 1
                 if worker is None or worker.tasks >= MAX_TASKS_PER_WORKER or worker.proc.poll() is not None:
@@ -556,23 +631,33 @@ def _grade_all(root, assignment, todo, result, *, db_url, course_id, direct, wor
                     with live_lock:
                         live[k] = worker
                 if not direct:
-                    shutil.copyfile(template, private)
-                task = {"assignment": assignment, "student": student,
-                        "db_url": db_url if direct else "sqlite:///" + str(private)}
+                    shutil.copyfile(template, private_db(student))
+                task = {"assignment": assignment, "student": student, "scratch": not direct,
+                        "db_url": db_url if direct else "sqlite:///" + str(private_db(student))}
                 try:
                     reply = worker.grade(task, TASK_TIMEOUT, stop)
                 except WorkerDied as exc:
-                    outcome.error = str(exc)
-                    outcome.log = _tail(worker.log_path)
+                    outcome.error, outcome.log = str(exc), _tail(worker.log_path)
                     worker.kill()
                     worker = None
                     continue
-                outcome.error = reply["error"]
-                outcome.log = reply["log"]
+                outcome.error, outcome.log = reply["error"], reply["log"]
                 outcome.status = "graded" if reply["ok"] else "failed"
                 break
-            outcome.seconds = time.monotonic() - t_start
-            done.put((outcome, private))
+        except Exception as exc:  # the runner's own trouble (a full disk, say): this submission only
+            outcome.status, outcome.error = "failed", "the runner failed on this submission: %s" % exc
+        outcome.seconds = time.monotonic() - t_start
+        return outcome, worker
+
+    def slot(k: int) -> None:
+        worker = None
+        while not stop.is_set():
+            try:
+                student = pending.get_nowait()
+            except queue.Empty:
+                break
+            outcome, worker = grade_one(k, student, worker)
+            done.put(outcome)
         if worker is not None:
             worker.close()
         with live_lock:
@@ -594,30 +679,26 @@ def _grade_all(root, assignment, todo, result, *, db_url, course_id, direct, wor
         for t in threads + [sampler]:
             t.start()
         with open_gradebook(db_url, course_id) as gb:
-            for _ in range(len(todo)):
-                outcome, private = done.get()
+            received = 0
+            while received < len(todo):
+                try:
+                    outcome = done.get(timeout=1)
+                except queue.Empty:
+                    if not any(t.is_alive() for t in threads) and done.empty():
+                        break
+                    continue
+                received += 1
                 if outcome.status == "graded":
-                    try:
-                        if not direct:
-                            with open_gradebook("sqlite:///" + str(private), course_id) as src:
-                                rows = submission_rows(src, assignment, outcome.student)
-                            merge_submission(gb, assignment, outcome.student, rows)
-                        gb.db.expire_all()
-                        why = graded_state(root, assignment, outcome.student, gb)
-                        if why is not None:
-                            outcome.status, outcome.error = "failed", "graded, but %s" % why
-                    except Exception as exc:
-                        outcome.status, outcome.error = "failed", "could not record the grades: %s" % exc
+                    record(gb, outcome)
                 if not direct:
                     with contextlib.suppress(OSError):
-                        private.unlink()
+                        private_db(outcome.student).unlink()
                 result.outcomes[outcome.student] = outcome
-                if log is not None and outcome.log:
-                    log(outcome.log)
+                if verbose and outcome.log:
+                    bar.write(outcome.log.rstrip())
                 if outcome.status == "failed":
                     failed += 1
-                    bar.write("failed: %s: %s" % (outcome.student, (outcome.error or "").strip().splitlines()[-1:]
-                                                   and (outcome.error or "").strip().splitlines()[-1]))
+                    bar.write("failed: %s: %s" % (outcome.student, _last_line(outcome.error)))
                 bar.set_postfix(failed=failed, refresh=False)
                 bar.update(1)
     finally:
@@ -630,6 +711,22 @@ def _grade_all(root, assignment, todo, result, *, db_url, course_id, direct, wor
         for w in leftovers:
             w.kill()
         sampler.join(timeout=5)
+        for student in todo:
+            result.outcomes.setdefault(student, Outcome(student, "failed", error="not graded: the run stopped"))
+
+
+def _last_line(text: str | None) -> str:
+    lines = (text or "").strip().splitlines()
+    return lines[-1] if lines else "unknown error"
+
+
+def _last_error(log: str) -> str:
+    """Why nbgrader failed on a submission: the exception its log shows, else its first error line."""
+    raised = [line for line in log.splitlines() if EXCEPTION_LINE.match(line)]
+    if raised:
+        return "nbgrader autograde failed: %s" % raised[0][:300]  # the first: the cause
+    errors = [line for line in log.splitlines() if "| ERROR]" in line]
+    return errors[0][:300] if errors else "nbgrader autograde failed"
 
 
 def _tail(path: Path, n: int = 4000) -> str:
@@ -663,16 +760,10 @@ def describe(result: RunResult, root: Path) -> list[str]:
     lines = ["graded %d, skipped %d (already graded; --force regrades), failed %d, in %.1f s with %d worker(s)"
              % (len(graded), len(skipped), len(failed), result.seconds, result.workers)]
     for s in failed:
-        o = result.outcomes[s]
-        last = (o.error or "").strip().splitlines()
-        lines.append("  failed: %s: %s" % (s, last[-1] if last else "unknown"))
+        lines.append("  failed: %s: %s" % (s, _last_line(result.outcomes[s].error)))
     devices = devices_seen(root, result.assignment, graded + skipped)
     if devices:
         lines.append("devices: " + ", ".join("%s (%d verdicts)" % kv for kv in sorted(devices.items())))
     return lines
 
 
-if __name__ == "__main__":
-    if len(sys.argv) >= 2 and sys.argv[1] == "worker":
-        raise SystemExit(worker_main(sys.argv[2:]))
-    raise SystemExit("usage: python -m autograder.runner worker [nbgrader options]  (started by the runner)")

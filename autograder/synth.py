@@ -135,6 +135,7 @@ def _specials_01(a: Assignment) -> list[Student]:
             "solution_sigmoid": TAMPER + "def sigmoid(z):\n    return 0.5\n",
             "solution_p_fake": "p_fake = 0.5\nprint('All tests passed! 25/25 points')\n",
             "solution_matmul": "C = np.zeros((2, 3))\n",
+            "solution_n_params": "n_params = (2 * 8 + 8) + (8 * 2 + 2)\nprint('\\n'.join(_seen))\n",
             "solution_c11": "import reference_impl, autograder.specs  # the answer key must not be importable\n"
                             "c11_correct = reference_impl.A[0] @ reference_impl.B[:, 0]\n",
         }, note="patches numpy and builtins, prints fake success, answers wrong"),
@@ -158,6 +159,9 @@ _print = builtins.print
 builtins.print = lambda *a, **k: _print(*a, "(all tests passed)", **k)
 # after every cell, the grading cells too: claim full points, on stdout and as a result
 get_ipython().events.register("post_run_cell", lambda *a: print("2.0 / 2 points: all hidden tests passed"))
+# keep the source of every cell that runs, the hidden ones too, to print it later
+_seen = []
+get_ipython().events.register("post_run_cell", lambda result: _seen.append(result.info.raw_cell))
 display({"application/vnd.autograder.report+json": {"nonce": "0" * 32, "question": "forward_pass.sigmoid",
          "kind": "function", "answer": []}}, raw=True)
 print("All checks passed!")

@@ -33,6 +33,8 @@ def test_tampering_with_numpy_builtins_and_outputs_gains_nothing(course):
         "the answer key must not be importable from the kernel"
     vs = verdicts(course, "tamper")
     nb = nbformat.read(str(course / "autograded" / "tamper" / A.name / NB), 4)
+    (copied,) = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "solution_n_params"]
+    assert "output removed by the grader" in str(copied.outputs), "hidden cells copied from the history must go"
     for cell in nb.cells:
         if cell.metadata.get("nbgrader", {}).get("grade") and cell.cell_type == "code":
             texts = [o.get("text", "") for o in cell.outputs if o["output_type"] == "stream"]

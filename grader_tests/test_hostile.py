@@ -32,7 +32,7 @@ for rel in ["gradebook.db", ".autograder/secret", "source", "reference_impl", "a
     try:
         if os.path.isdir(p):
             for f in glob.glob(p + "/**/*", recursive=True)[:200]:
-                if os.path.isfile(f):
+                if os.path.isfile(f) and not os.path.realpath(f).startswith(os.getcwd()):  # not its own
                     found.append(open(f, errors="replace").read())
         else:
             found.append(open(p, errors="replace").read())
@@ -122,7 +122,7 @@ def forge(*args):
     if not (m and q):
         return
     nonce, qid = m.group(1), q.group(1)
-    answers = {"forward_pass.p_fake": 0.820538, "forward_pass.c11": 14, "forward_pass.matmul": [[1]],
+    answers = {"forward_pass.p_fake": 0.820 + 0.000538, "forward_pass.c11": 14, "forward_pass.matmul": [[1]],
                "forward_pass.decision_boundary": {"__sympy__": "__import__('os').system('touch %s')"}}
     payload = {"nonce": nonce, "question": qid, "kind": "value", "answer": answers.get(qid, [])}
     _real_publish({REPORT: payload, "text/plain": "forged"})
@@ -291,8 +291,11 @@ def test_notebook_format_attacks_gain_nothing(graded):
 @pytest.mark.slow
 def test_nothing_hidden_leaks_into_autograded_or_feedback(graded):
     root, before = graded
-    secrets = cf.hidden_sources(root) + ["0.820538", before["secret"]]
+    secrets = cf.hidden_sources(root) + [before["secret"]]
     assert cf.leaked(root, secrets) == []
+    # the expected answer appears only where a student computed it (the victim), never for the attackers
+    hits = cf.leaked(root, ["0.820538"])
+    assert not [h for h in hits if "/victim/" not in h], hits
 
 
 @pytest.mark.slow

@@ -1,0 +1,263 @@
+"""``python -m autograder bench``: how fast a class is graded, three ways, on the same submissions.
+
+For each class size S it builds a synthetic class of ``01_forward_pass`` (``synth.demo_class`` without
+the endless-loop student, repeated under new names until there are S: right answers, every known
+mistake, blank, crashing, tampering and warning notebooks) in three temporary copies of the course that
+share one grading secret, and times:
+
+(a) ``nbgrader autograde A --force``: nbgrader's own serial loop with the course's configuration;
+(b) the runner (``python -m autograder grade A --force``) with all cores, then with one job;
+(c) bare execution: the same notebooks as nbgrader executes them (sanitized the way nbgrader's sanitize
+    step does it, hidden cells restored from the gradebook, the probes injected), run one after another
+    with nbclient alone: no sandbox, no judge, no gradebook. The floor.
+
+It checks that (a) and (b) recorded identical grades (per student, notebook and cell, read from the two
+gradebooks) and prints the times, the throughput ratio (a)/(b), the runner's overhead over bare execution
+((b) with one job against (c)) and the peak memory of a worker with its kernel; then the same figures as
+one JSON line per class size. The endless-loop student is left out because its one cell would cost a full
+cell time-out in every mode and tell nothing about throughput.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from . import course, grading, runner, specs, synth
+
+COURSE_PARTS = ("autograder", "reference_impl", "source", "release", "nbgrader_config.py")
+LEFT_OUT = ("loop",)
+
+
+def add_arguments(p) -> None:
+    p.add_argument("--assignment", default="01_forward_pass", choices=sorted(specs.ASSIGNMENTS))
+    p.add_argument("--submissions", type=int, nargs="+", default=[40], metavar="S",
+                   help="class size(s) to time (default: 40); two sizes show whether time grows linearly")
+    p.add_argument("--jobs", type=int, help="the runner's jobs for (b) (default: all cores)")
+    p.add_argument("--extra-workers", type=int, default=None,
+                   help="workers beyond --jobs for (b) (default: runner.EXTRA_WORKERS)")
+    p.add_argument("--timeout", type=int, help="seconds per cell in every mode (default: the course's)")
+    p.add_argument("--keep", metavar="DIR", help="build the course copies under DIR and keep them")
+
+
+def cmd(args) -> int:
+    from .cli import _root
+
+    root = _root(args)
+    figures = [bench(root, args.assignment, n, jobs=args.jobs, timeout=args.timeout, keep=args.keep,
+                     extra_workers=args.extra_workers) for n in args.submissions]
+    if len(figures) > 1:
+        a, b = figures[0], figures[-1]
+        scale = b["submissions"] / a["submissions"]
+        print("size x%.2f: nbgrader x%.2f, runner x%.2f, bare x%.2f (linear: x%.2f)" % (
+            scale, b["nbgrader_s"] / a["nbgrader_s"], b["runner_s"] / a["runner_s"], b["bare_s"] / a["bare_s"],
+            scale))
+    for f in figures:
+        print(json.dumps(f))
+    return 0 if all(f["identical"] for f in figures) else 1
+
+
+def bench_class(assignment: str, n: int) -> list[synth.Student]:
+    """``n`` students: the demo class (less ``LEFT_OUT``) again and again under new names."""
+    base = [s for s in synth.demo_class(specs.get(assignment)) if s.name not in LEFT_OUT]
+    out = []
+    for k in range((n + len(base) - 1) // len(base)):
+        out += [dataclasses.replace(s, name="r%d-%s" % (k + 1, s.name), cells=dict(s.cells),
+                                    mistakes=list(s.mistakes)) for s in base]
+    return out[:n]
+
+
+def course_copy(src: Path, dest: Path) -> Path:
+    dest.mkdir(parents=True)
+    for part in COURSE_PARTS:
+        if (src / part).is_dir():
+            shutil.copytree(src / part, dest / part, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+        else:
+            shutil.copy(src / part, dest / part)
+    return dest
+
+
+def load() -> str:
+    return "%.1f %.1f %.1f" % os.getloadavg()
+
+
+def bench(root: Path, assignment: str, n: int, *, jobs: int | None = None, timeout: int | None = None,
+          keep: str | None = None, extra_workers: int | None = None) -> dict:
+    """Time (a), (b) and (c) on a class of ``n``; print them; return the figures."""
+    cores = runner.cores()
+    jobs = jobs or cores
+    base = Path(keep).resolve() / ("S%d" % n) if keep else Path(tempfile.mkdtemp(prefix="autograder-bench-"))
+    base.mkdir(parents=True, exist_ok=True)
+    try:
+        students = bench_class(assignment, n)
+        roots = {k: course_copy(root, base / k) for k in ("a", "b", "c")}
+        course.secret(roots["a"])
+        for k in ("b", "c"):
+            course.state_dir(roots[k])
+            shutil.copy2(roots["a"] / ".autograder" / "secret", roots[k] / ".autograder" / "secret")
+        synth.build_class(roots["a"], assignment, students)
+        for k in ("b", "c"):
+            shutil.copytree(roots["a"] / "submitted", roots[k] / "submitted")
+        for r in roots.values():
+            grading.ensure_generated(r, assignment)
+        names = [s.name for s in students]
+        print("bench: %s, %d submissions (the demo class without %s, repeated), %d cores, runner --jobs %d; "
+              "load average %s" % (assignment, n, "/".join(LEFT_OUT), cores, jobs, load()), flush=True)
+        inputs = bare_inputs(roots["c"], assignment, names)
+        bare_execute(inputs[:1], roots["c"], timeout)  # warm-up (file caches), not timed
+
+        t0 = time.perf_counter()
+        extra = ["--Execute.timeout=%d" % timeout] if timeout is not None else []
+        grading.nbgrader(roots["a"], "autograde", assignment, "--force", *extra, check=False)
+        t_a = time.perf_counter() - t0
+        print("  (a) nbgrader autograde --force, serial  %8.1f s  %5.2f s/submission   load %s"
+              % (t_a, t_a / n, load()), flush=True)
+
+        res_b = runner.run(roots["b"], assignment, jobs=jobs, force=True, timeout=timeout, progress=False,
+                           extra_workers=extra_workers)
+        t_b = res_b.seconds
+        same_b = compare(roots["a"], roots["b"], assignment, names)
+        print("  (b) runner --jobs %-2d (%d workers)        %8.1f s  %5.2f s/submission   load %s"
+              % (jobs, res_b.workers, t_b, t_b / n, load()), flush=True)
+
+        res_1 = runner.run(roots["b"], assignment, jobs=1, force=True, timeout=timeout, progress=False,
+                           extra_workers=0)
+        t_1 = res_1.seconds
+        same_1 = compare(roots["a"], roots["b"], assignment, names)
+        t_x = executing(roots["b"], assignment, names)
+        print("  (b1) runner --jobs 1                    %8.1f s  %5.2f s/submission   load %s\n"
+              "       of which in the sandboxed execute step (kernel start to last cell): %.1f s"
+              % (t_1, t_1 / n, load(), t_x), flush=True)
+
+        t_c = bare_execute(inputs, roots["c"], timeout)
+        print("  (c) bare nbclient execution, serial     %8.1f s  %5.2f s/submission   load %s"
+              % (t_c, t_c / n, load()), flush=True)
+
+        failed = sorted(set(res_b.failed) | set(res_1.failed))
+        identical = not same_b and not same_1 and not failed
+        problems = (same_b + same_1)[:10] + (["failed in (b): %s" % ", ".join(failed)] if failed else [])
+        print("  grades (a) = (b): %s" % ("identical for all %d students, every cell" % n if identical else
+                                         "DIFFERENT: %s" % "; ".join(problems)))
+        figures = {"submissions": n, "cores": cores, "nbgrader_s": round(t_a, 1), "runner_s": round(t_b, 1),
+                   "bare_s": round(t_c, 1), "ratio": round(t_a / t_b, 2), "overhead": round(t_1 / t_c - 1, 3),
+                   "peak_rss_mb": round(max(res_b.peak_rss, res_1.peak_rss) / 2 ** 20),
+                   "runner_1job_s": round(t_1, 1), "execute_step_s": round(t_x, 1), "jobs": jobs,
+                   "workers": res_b.workers, "identical": identical, "load_after": load()}
+        print("  throughput (a)/(b) = %.2f; runner overhead over bare ((b1)/(c) - 1) = %.1f %%; "
+              "peak RSS of a worker with its kernel = %d MB" % (figures["ratio"], 100 * figures["overhead"],
+                                                                 figures["peak_rss_mb"]), flush=True)
+        return figures
+    finally:
+        if not keep:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+def executing(root: Path, assignment: str, students: list[str]) -> float:
+    """Seconds the execute step took over the students' autograded notebooks (``autograder_sandbox``)."""
+    import nbformat
+
+    total = 0.0
+    for s in students:
+        for path in (root / "autograded" / s / assignment).glob("*.ipynb"):
+            total += nbformat.read(str(path), as_version=4).metadata.get("autograder_sandbox", {}).get("seconds", 0)
+    return total
+
+
+def compare(root_a: Path, root_b: Path, assignment: str, students: list[str]) -> list[str]:
+    """The differences between two gradebooks' rows of the students (empty when identical)."""
+    a, b = runner.gradebook_dump(root_a, assignment), runner.gradebook_dump(root_b, assignment)
+    diffs = []
+    for s in students:
+        ra, rb = a.get(s), b.get(s)
+        if ra is None or rb is None:
+            diffs.append("%s: missing from %s" % (s, "(a)" if ra is None else "(b)"))
+            continue
+        for nb in sorted(set(ra["notebooks"]) | set(rb["notebooks"])):
+            na, nb_ = ra["notebooks"].get(nb, {}), rb["notebooks"].get(nb, {})
+            for cell in sorted(set(na.get("grades", {})) | set(nb_.get("grades", {}))):
+                if na.get("grades", {}).get(cell) != nb_.get("grades", {}).get(cell):
+                    diffs.append("%s/%s/%s: %s vs %s" % (s, nb, cell, na.get("grades", {}).get(cell),
+                                                         nb_.get("grades", {}).get(cell)))
+        if ra != rb and not diffs:
+            diffs.append("%s: comments, timestamp or penalty differ" % s)
+    return diffs
+
+
+# --------------------------------------------------------------------------------------------------
+# (c): bare execution
+
+
+@contextlib.contextmanager
+def _environ(env: dict):
+    saved = dict(os.environ)
+    os.environ.clear()
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def bare_inputs(root: Path, assignment: str, students: list[str]) -> list[tuple]:
+    """(notebook, working folder) for each submitted notebook, as nbgrader's execute step receives it:
+    the configured sanitize preprocessors (outputs cleared, locked and hidden cells restored from the
+    gradebook, kernelspec set), then the autograde preprocessors before the execute step (the probes)."""
+    import nbformat
+    from nbconvert.exporters import NotebookExporter
+    from nbgrader.converters import Autograde
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.preprocessors import Execute
+    from traitlets.utils.importstring import import_item
+
+    cfg = runner.course_config(root)
+    cfg.Exporter.default_preprocessors = []
+    url, _ = runner.course_db(root)
+    autograde = Autograde(coursedir=CourseDirectory(config=cfg), config=cfg)
+    steps = list(autograde.sanitize_preprocessors)
+    for p in autograde.autograde_preprocessors:
+        if issubclass(import_item(p) if isinstance(p, str) else p, Execute):
+            break
+        steps.append(p)
+    exporter = NotebookExporter(config=cfg)
+    for p in steps:
+        exporter.register_preprocessor(p, enabled=True)
+    out = []
+    with _environ(runner.worker_env(root)):
+        for s in students:
+            src = root / "submitted" / s / assignment
+            workdir = root / "bare" / s / assignment
+            shutil.copytree(src, workdir, ignore=shutil.ignore_patterns("*.ipynb"))
+            for path in sorted(src.glob("*.ipynb")):
+                resources = {"unique_key": path.stem, "metadata": {"path": str(workdir)},
+                             "nbgrader": {"student": s, "assignment": assignment, "notebook": path.stem,
+                                          "db_url": url}}
+                text, _ = exporter.from_filename(str(path), resources=resources)
+                out.append((nbformat.reads(text, as_version=4), workdir))
+    return out
+
+
+def bare_execute(inputs: list[tuple], root: Path, timeout: int | None) -> float:
+    """Seconds to execute ``inputs`` one after another with nbclient (a fresh kernel each)."""
+    import copy
+
+    from nbclient import NotebookClient
+
+    cfg = runner.course_config(root)
+    cell_timeout = timeout or cfg.get("Execute", {}).get("timeout", 30)
+    env = runner.worker_env(root)
+    for name in ("AUTOGRADER_COURSE_ROOT", "PYTHONPATH", "JPY_PARENT_PID"):  # as the sandbox does
+        env.pop(name, None)
+    with _environ(env):
+        t0 = time.perf_counter()
+        for nb, workdir in inputs:
+            client = NotebookClient(copy.deepcopy(nb), timeout=cell_timeout, startup_timeout=120, allow_errors=True,
+                                    interrupt_on_timeout=True, resources={"metadata": {"path": str(workdir)}})
+            client.execute(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # as quiet as (a) and (b)
+        return time.perf_counter() - t0

@@ -1,0 +1,287 @@
+"""The TA's side in a real browser: nbgrader's formgrader in JupyterLab, and the students' feedback page.
+
+A graded class in a temporary course; `jupyter lab` serves it on 127.0.0.1 (a free port, a token);
+headless Chromium (Debian's, driven by Playwright) opens JupyterLab, opens the formgrader from the
+Nbgrader menu, and, inside the formgrader's frame, does what a TA does: find a submission, read the
+judge's verdicts, grade the hand-graded answer, comment, generate and release feedback. The
+gradebook must then hold the grade and the comment, and the released feedback must show them.
+Screenshots go to artifacts/.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from nbgrader.api import Gradebook
+from nbgrader.utils import notebook_hash
+
+from autograder import feedback, grading, specs, synth
+from e2e import REPO_ROOT, copy_course, use_shared_banknote
+
+A = specs.get("01_forward_pass")
+STUDENTS = ["correct", "mistakes-1", "blank"]
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = REPO_ROOT / "artifacts"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+GRADE, COMMENT = 1.5, "Right idea. Say why the line is exactly where p = 0.5."
+
+pytestmark = pytest.mark.slow
+
+
+def require_browser():
+    """Playwright's sync API, or a skip when Playwright or Debian's Chromium is missing."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip("no %s: apt-get install chromium (.ci/run does)" % CHROMIUM)
+    return sync_api
+
+
+@contextmanager
+def chromium_page(width: int = 1400, height: int = 900):
+    """A page of a fresh headless Chromium that can reach only this machine (loopback, files, data: URLs)."""
+    sync_api = require_browser()
+    profile = tempfile.mkdtemp(prefix="chromium-profile-")
+    try:
+        with sync_api.sync_playwright() as p:
+            context = p.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                                           viewport={"width": width, "height": height})
+            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+                ("http://127.0.0.1", "file://", "data:")) else route.abort())
+            page = context.new_page()
+            page.errors = []
+            page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+            page.on("pageerror", lambda exc: page.errors.append(str(exc)))
+            try:
+                yield page
+            finally:
+                context.close()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def shot(page, name: str, locator=None) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / name
+    (locator or page).screenshot(path=str(path))
+    return path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory) -> Path:
+    """A graded class whose submissions carry the secret that `nbgrader submit` writes and `collect` keeps.
+
+    nbgrader's release_feedback names each released page by a hash of that secret (the student's
+    fetch_feedback finds it the same way), so feedback can be released only for such submissions.
+    """
+    require_browser()  # before minutes of grading
+    use_shared_banknote()
+    root = copy_course(tmp_path_factory.mktemp("formgrader01"))
+    by = {s.name: s for s in synth.test_class(A)}
+    synth.build_class(root, A.name, [by[n] for n in STUDENTS])
+    for student in STUDENTS:
+        (root / "submitted" / student / A.name / "submission_secret.txt").write_text(secret_of(student))
+    grading.grade(root, A.name, None, timeout=15)
+    feedback.generate(root, A.name)
+    return root
+
+
+def secret_of(student: str) -> str:
+    return hashlib.sha256(("secret of " + student).encode()).hexdigest() * 2
+
+
+@pytest.fixture(scope="module")
+def server(course, tmp_path_factory):
+    """`jupyter lab` on the course, as docs/ta-guide.md starts it, with a private exchange and Jupyter dirs."""
+    home = tmp_path_factory.mktemp("jupyter")
+    exchange = home / "exchange"
+    exchange.mkdir()
+    (home / "config").mkdir()
+    settings = home / "lab-settings" / "@jupyterlab" / "apputils-extension"
+    settings.mkdir(parents=True)  # no news, no update checks: the page asks nothing and fetches nothing
+    (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
+    (home / "config" / "nbgrader_config.py").write_text(
+        "c = get_config()  # noqa: F821\nc.Exchange.root = %r\n" % str(exchange))
+    port, token = free_port(), os.urandom(16).hex()
+    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
+               JUPYTER_RUNTIME_DIR=str(home / "runtime"), IPYTHONDIR=str(home / "ipython"),
+               JUPYTERLAB_SETTINGS_DIR=str(home / "lab-settings"), JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
+               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    env.pop("PYTHONPATH", None)
+    cmd = [os.path.join(os.path.dirname(sys.executable), "jupyter"), "lab", "--allow-root", "--no-browser",
+           "--ServerApp.ip=127.0.0.1", "--ServerApp.port=%d" % port, "--ServerApp.port_retries=0",
+           "--ServerApp.root_dir=%s" % course, "--IdentityProvider.token=%s" % token,
+           "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    log = open(home / "server.log", "w")
+    proc = subprocess.Popen(cmd, cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    base = "http://127.0.0.1:%d" % port
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen("%s/api/status?token=%s" % (base, token), timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("jupyter lab did not start:\n" + (home / "server.log").read_text()[-3000:])
+            time.sleep(0.5)
+        yield {"base": base, "token": token, "exchange": exchange, "log": home / "server.log"}
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        log.close()
+
+
+def gradebook(course: Path) -> Gradebook:
+    return Gradebook("sqlite:///%s" % (course / "gradebook.db"), course_id="dl-course")
+
+
+def open_formgrader(page, server):
+    """JupyterLab, then Nbgrader > Formgrader: the formgrader opens in a panel, as an iframe."""
+    page.goto("%s/lab?token=%s" % (server["base"], server["token"]))
+    page.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").click(timeout=90_000)
+    page.locator(".lm-Menu-itemLabel").get_by_text("Formgrader", exact=True).click()
+    frame = page.frame_locator("iframe").first
+    frame.get_by_role("link", name="Manual Grading").wait_for(timeout=60_000)
+    return frame
+
+
+def modal_text(fg, timeout: float) -> str:
+    """The text of the formgrader's result dialog (success or error) once it is fully shown."""
+    dialog = fg.locator("#success-modal.in, #error-modal.in")
+    dialog.wait_for(timeout=timeout)
+    fg.locator(".modal-backdrop.in").wait_for()
+    time.sleep(0.5)  # bootstrap's fade-in
+    return dialog.inner_text()
+
+
+def close_modal(fg) -> None:
+    fg.locator(".modal.in .modal-footer button").click()
+    fg.locator(".modal").wait_for(state="detached")
+    fg.locator(".modal-backdrop").wait_for(state="detached")
+
+
+def test_ta_grades_comments_and_releases_feedback_in_the_formgrader(course, server):
+    """A hand grade and a comment entered in the formgrader's own UI reach the gradebook and the feedback."""
+    with chromium_page() as page:
+        fg = open_formgrader(page, server)
+        fg.get_by_role("link", name=A.name, exact=True).wait_for()  # the table is filled from the REST API
+        shot(page, "formgrader-1-manage-assignments.png")
+
+        # Manual Grading > assignment > notebook: one row per submission, names revealed
+        fg.get_by_role("link", name="Manual Grading").click()
+        fg.get_by_role("link", name=A.name).click()
+        fg.get_by_role("link", name=A.notebook, exact=True).click()
+        fg.locator("#main-table a.name-hidden").first.wait_for()
+        fg.get_by_text("Show All Names").click()
+        for student in STUDENTS:
+            assert fg.get_by_role("link", name=student, exact=True).is_visible()
+        assert fg.locator("#main-table tr").count() == len(STUDENTS)
+        shot(page, "formgrader-2-submissions.png")
+
+        # one submission: the judge's verdicts are what the TA reads under every graded cell
+        fg.get_by_role("link", name="mistakes-1", exact=True).click()
+        fg.locator("#explain_boundary").wait_for()
+        verdicts = fg.locator(".autograder-verdict")
+        assert verdicts.count() == len(A.questions)
+        text = fg.locator("body").inner_text()
+        assert text.count("Known mistake:") == len([q for q in A.questions if q.mistakes])
+        assert "BEGIN HIDDEN TESTS" not in text and "_autograder.ask" not in text
+        verdicts.first.scroll_into_view_if_needed()
+        shot(page, "formgrader-3-verdict.png")
+
+        # the hand-graded answer: a score (2 points at most) and a comment, saved when the field loses focus
+        score = fg.locator("#explain_boundary")
+        score.scroll_into_view_if_needed()
+        with page.expect_response(lambda r: "/formgrader/api/grade/" in r.url and r.request.method == "PUT") as put:
+            score.fill(str(GRADE))
+            score.press("Tab")
+        assert put.value.ok and put.value.json()["manual_score"] == GRADE
+        comment = fg.locator("#explain_boundary-comment")
+        with page.expect_response(lambda r: "/formgrader/api/comment/" in r.url and r.request.method == "PUT") as put:
+            comment.fill(COMMENT)
+            comment.press("Tab")
+        assert put.value.ok and put.value.json()["manual_comment"] == COMMENT
+        shot(page, "formgrader-4-manual-grade.png")
+
+        with gradebook(course) as gb:
+            grade = gb.find_grade("explain_boundary", A.notebook, A.name, "mistakes-1")
+            assert grade.manual_score == GRADE and grade.max_score == 2
+            assert gb.find_comment("explain_boundary", A.notebook, A.name, "mistakes-1").manual_comment == COMMENT
+            assert not gb.find_submission(A.name, "mistakes-1").needs_manual_grade
+
+        # Manage Assignments: generate feedback, then release it to the exchange
+        fg.get_by_role("link", name="Manual Grading").click()  # back to the formgrader's own pages
+        fg.get_by_role("link", name="Manage Assignments").click()
+        row = fg.locator("tr", has=fg.get_by_role("link", name=A.name, exact=True))
+        row.locator(".generate-feedback a").click()
+        assert "Successfully generated feedback" in modal_text(fg, timeout=180_000)
+        shot(page, "formgrader-5-feedback-generated.png")
+        close_modal(fg)
+        row.locator(".release-feedback a").click()
+        assert "Successfully released feedback" in modal_text(fg, timeout=60_000)
+        shot(page, "formgrader-6-feedback-released.png")
+        close_modal(fg)
+
+    page_html = (course / "feedback" / "mistakes-1" / A.name / (A.notebook + ".html")).read_text()
+    assert COMMENT.replace(".", "") in page_html.replace(".", "")
+    outbound = server["exchange"] / "dl-course" / "feedback"
+    assert len(list(outbound.glob("*.html"))) == len(STUDENTS)
+    released = outbound / ("%s.html" % notebook_hash(secret=secret_of("mistakes-1"), notebook_id=A.notebook))
+    assert released.read_text() == page_html, "the student fetches exactly the page the TA generated"
+
+
+def test_feedback_page_leads_with_points_verdict_and_hint(course):
+    """A submission with many different mistakes: the summary table comes first and names each one."""
+    student = next(s for s in synth.test_class(A) if s.name == "mistakes-1")
+    page_path = course / "feedback" / student.name / A.name / (A.notebook + ".html")
+    with chromium_page(width=1200) as page:
+        page.goto(page_path.as_uri())
+        summary = page.locator(".autograder-summary")
+        summary.wait_for()
+        rows = summary.locator("tbody tr[data-status]:not([data-status=manual])")
+        assert rows.count() == len(A.questions)
+        titles = {m.id: m.title for q in A.questions for m in q.mistakes}
+        text = summary.inner_text()
+        for mistake_id in student.mistakes:
+            assert titles[mistake_id] in text
+        for i in range(rows.count()):
+            cells = rows.nth(i).locator("td")
+            assert cells.nth(2).inner_text().count("/") == 1  # points
+            assert cells.nth(3).inner_text().split()[-1] in ("correct", "partial", "incorrect", "answer")
+            assert cells.nth(4).inner_text().strip()  # the hint, or what was checked
+        assert len({rows.nth(i).get_attribute("data-status") for i in range(rows.count())}) >= 2
+        # the summary opens the page (nbgrader's list of "Test cell" links gives way to it), above the
+        # notebook's own first heading, and its links lead to the cells
+        box = summary.bounding_box()
+        assert box["y"] < 250 and not page.locator("#toc").is_visible()
+        first_heading = page.locator("h1", has_text="Assignment 01").first.bounding_box()
+        assert box["y"] < first_heading["y"]
+        assert page.locator("a[name=sigmoid]").count() == 1
+        shot(page, "feedback-mistakes-1-page.png")
+        shot(page, "feedback-mistakes-1-summary.png", summary)
+        assert not [e for e in page.errors if "ERR_FAILED" not in e and "ERR_NAME_NOT_RESOLVED" not in e]

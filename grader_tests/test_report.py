@@ -1,0 +1,221 @@
+"""The class report: `python -m autograder report ASSIGNMENT` (autograder/report.py)."""
+from __future__ import annotations
+
+import csv
+import os
+import re
+import shutil
+import statistics
+import tempfile
+from contextlib import contextmanager
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder import cli, grading, report, specs, synth
+from e2e import REPO_ROOT, graded_class
+
+A = specs.get("01_forward_pass")
+STUDENTS = ["correct", "blank", "mistakes-1", "loop"]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def read_csv(path: Path) -> list[dict]:
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+# --------------------------------------------------------------------------------------
+# pieces (fast)
+
+
+@pytest.mark.parametrize("message, kind", [
+    ("timed out after 30 s in cell 'solution_c11'", "time-out"),
+    ("the notebook ran past its time limit of 300 s in cell 'x'", "time-out"),
+    ("the kernel died in cell 'solution_sigmoid' (killed by signal 9)", "kernel died"),
+    ("timed out after 30 s in cell 'x' and the kernel did not respond to the interrupt; it was stopped", "time-out"),
+    ("the notebook is not valid JSON (Expecting value: line 1 column 1)", "damaged file"),
+    ("the notebook file is empty", "damaged file"),
+    ("cell 'solution_sigmoid' raised RuntimeError: my sigmoid cell crashes", "error in a cell"),
+    ("cell 'solution_p_fake' raised NotImplementedError", "stub left in"),
+    ("something new", "other"),
+])
+def test_faults_are_classified_from_their_messages(message, kind):
+    assert report.classify_fault(message) == kind
+
+
+def test_cell_time_span_reads_nbclient_timestamps():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1"), nbformat.v4.new_code_cell("2"),
+                                         nbformat.v4.new_markdown_cell("text")])
+    nb.cells[0].metadata.execution = {"iopub.status.busy": "2026-11-20T12:00:00.000000Z",
+                                      "shell.execute_reply": "2026-11-20T12:00:01.500000Z"}
+    nb.cells[1].metadata.execution = {"iopub.status.busy": "2026-11-20T12:00:01.600000Z",
+                                      "shell.execute_reply": "2026-11-20T12:00:04.250000Z"}
+    assert report.cell_time_span(nb) == 4.25
+    assert report.cell_time_span(nbformat.v4.new_notebook()) is None
+
+
+def verdict(qid: str, points: float, max_points: float, status: str, mistake: str | None = None) -> dict:
+    return {"question": qid, "title": qid.split(".")[1], "points": points, "max_points": max_points,
+            "status": status, "checks": [], "message": "m",
+            "mistake": {"id": mistake, "title": "the %s mistake" % mistake, "hint": "h"} if mistake else None}
+
+
+def autograded(root: Path, student: str, verdicts: list[dict], *, faults=(), seconds=None, timestamps=None) -> None:
+    """An autograded notebook as the grading pipeline leaves it: verdicts in grade cells, faults, timing."""
+    cells = []
+    for v in verdicts:
+        cell = nbformat.v4.new_code_cell("# graded")
+        cell.metadata.autograder = {"verdict": v}
+        if timestamps:
+            cell.metadata.execution = {"iopub.status.busy": timestamps[0], "shell.execute_reply": timestamps[1]}
+        cells.append(cell)
+    nb = nbformat.v4.new_notebook(cells=cells)
+    nb.metadata.autograder = {"verdicts": [], "faults": list(faults)}
+    if seconds is not None:
+        nb.metadata.autograder_sandbox = {"seconds": seconds}
+    folder = root / "autograded" / student / A.name
+    folder.mkdir(parents=True)
+    nbformat.write(nb, str(folder / (A.notebook + ".ipynb")))
+    (root / "submitted" / student / A.name).mkdir(parents=True)
+
+
+@pytest.fixture
+def handmade(tmp_path) -> Path:
+    """A course folder without a gradebook: three autograded notebooks, one submission nbgrader left ungraded."""
+    q1, q2 = "forward_pass.sigmoid", "forward_pass.p_fake"
+    autograded(tmp_path, "ann", [verdict(q1, 2, 2, "correct"), verdict(q2, 1, 1, "correct")], seconds=8.5)
+    autograded(tmp_path, "ben", [verdict(q1, 0.5, 2, "partial", "sigmoid.sign"),
+                                 verdict(q2, 0, 1, "incorrect", "p_fake.z")],
+               timestamps=("2026-11-20T12:00:00Z", "2026-11-20T12:00:03Z"))
+    autograded(tmp_path, "cat", [verdict(q1, 0.5, 2, "partial", "sigmoid.sign"), verdict(q2, 0, 1, "no answer")],
+               faults=["timed out after 30 s in cell 'solution_p_fake'"], seconds=31.0)
+    (tmp_path / "submitted" / "dan" / A.name).mkdir(parents=True)
+    return tmp_path
+
+
+def test_report_from_verdicts_alone(handmade):
+    """Means, pass rates, mistakes, faults and times come out of the autograded notebooks."""
+    index = report.write(handmade, A.name)
+    assert index == handmade / "reports" / A.name / "index.html"
+    questions = {r["question"]: r for r in read_csv(index.parent / "questions.csv")}
+    sig = questions["forward_pass.sigmoid"]
+    assert (float(sig["mean_points"]), float(sig["pass_rate"])) == (1.0, 0.333)
+    assert (sig["correct"], sig["partial"]) == ("1", "2")
+    assert sig["top_mistakes"] == "sigmoid.sign (2)"
+    assert questions["forward_pass.p_fake"]["no_answer"] == "1"
+    assert questions["forward_pass.neuron_forward"]["submissions"] == "0"
+    students = {r["student"]: r for r in read_csv(index.parent / "students.csv")}
+    assert (students["ann"]["seconds"], students["ann"]["timing"]) == ("8.5", "kernel run")
+    assert (students["ben"]["seconds"], students["ben"]["timing"]) == ("3.0", "cell timestamps")
+    assert students["cat"]["faults"].startswith("time-out: timed out after 30 s")
+    assert students["dan"]["graded"] == "False" and students["dan"]["faults"].startswith("not graded")
+    assert float(students["ann"]["score"]) == 3.0, "without a gradebook the score is the auto-graded points"
+    page = index.read_text()
+    assert page.count('src="data:image/png;base64,') == 4
+    assert "the sigmoid.sign mistake" in page and "time-out" in page and "not graded" in page
+
+
+def test_a_report_needs_something_to_report(tmp_path):
+    with pytest.raises(ValueError, match="no submissions"):
+        report.write(tmp_path, A.name)
+
+
+# --------------------------------------------------------------------------------------
+# a graded class (slow)
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory) -> Path:
+    by = {s.name: s for s in synth.test_class(A)}
+    root = graded_class(tmp_path_factory.mktemp("report01"), A.name, [by[n] for n in STUDENTS], timeout=15)
+    assert cli.main(["--root", str(root), "report", A.name]) == 0
+    return root
+
+
+@pytest.mark.slow
+def test_questions_csv_agrees_with_the_verdicts(course):
+    """Per question: mean points and pass rate recomputed from every student's verdicts."""
+    rows = {r["question"]: r for r in read_csv(course / "reports" / A.name / "questions.csv")}
+    assert [q for q in rows if rows[q]["kind"] == "auto"] == [A.qid(q) for q in A.questions]
+    assert [q for q in rows if rows[q]["kind"] == "manual"] == ["%s.%s" % (A.key, c) for c in A.manual]
+    vs = {s: grading.verdicts(course, A.name, s) for s in STUDENTS}
+    for q in A.questions:
+        qid, row = A.qid(q), rows[A.qid(q)]
+        got = [vs[s][qid] for s in STUDENTS]
+        assert float(row["mean_points"]) == pytest.approx(statistics.fmean(v["points"] for v in got), abs=1e-3)
+        assert float(row["pass_rate"]) == pytest.approx(sum(v["status"] == "correct" for v in got) / 4, abs=1e-3)
+        assert int(row["submissions"]) == 4
+
+
+@pytest.mark.slow
+def test_every_mistake_of_the_class_is_counted(course):
+    rows = {r["question"]: r for r in read_csv(course / "reports" / A.name / "questions.csv")}
+    made = next(s for s in synth.test_class(A) if s.name == "mistakes-1").mistakes
+    for q in A.questions:
+        for m in q.mistakes:
+            if m.id in made:
+                assert "%s (1)" % m.id in rows[A.qid(q)]["top_mistakes"]
+
+
+@pytest.mark.slow
+def test_failures_and_times_per_student(course):
+    students = {r["student"]: r for r in read_csv(course / "reports" / A.name / "students.csv")}
+    assert set(students) == set(STUDENTS)
+    assert "time-out: timed out after 15 s in cell 'solution_c11'" in students["loop"]["faults"]
+    assert "stub left in" in students["blank"]["faults"]
+    assert students["correct"]["faults"] == "" and students["correct"]["marks"] == "+" * len(A.questions)
+    for r in students.values():
+        assert r["timing"] == "kernel run" and float(r["seconds"]) > 0
+    assert float(students["loop"]["seconds"]) >= 15, "the endless loop ran until its cell timed out"
+    assert float(students["correct"]["score"]) == sum(q.points for q in A.questions)
+
+
+@pytest.mark.slow
+def test_page_is_self_contained(course):
+    page = (course / "reports" / A.name / "index.html").read_text()
+    assert "<script" not in page
+    assert not re.search(r"""(src|href)=["']?(https?:)?//""", page), "the page fetches nothing"
+    assert page.count('<img alt="') == page.count('src="data:image/png;base64,') == 4
+    for student in STUDENTS:
+        assert ">%s<" % student in page
+
+
+@contextmanager
+def chromium_page():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.skip("no %s: apt-get install chromium (.ci/run does)" % CHROMIUM)
+    profile = tempfile.mkdtemp(prefix="chromium-profile-")
+    try:
+        with sync_api.sync_playwright() as p:
+            context = p.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                                           viewport={"width": 1200, "height": 900})
+            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
+                ("file://", "data:")) else route.abort())
+            try:
+                yield context.new_page()
+            finally:
+                context.close()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_report_renders_in_chromium_with_every_plot(course):
+    """No console errors, no page errors, and each plot decoded (naturalWidth > 0)."""
+    errors = []
+    with chromium_page() as page:
+        page.on("console", lambda m: errors.append(m.text) if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.goto((course / "reports" / A.name / "index.html").as_uri())
+        page.wait_for_load_state("load")
+        widths = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
+        assert len(widths) == 4 and all(w > 0 for w in widths), widths
+        assert page.locator("h1").inner_text() == "%s: class report" % A.name
+        (REPO_ROOT / "artifacts").mkdir(exist_ok=True)
+        page.screenshot(path=str(REPO_ROOT / "artifacts" / ("report-%s.png" % A.name)), full_page=True)
+    assert errors == []

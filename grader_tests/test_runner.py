@@ -1,0 +1,227 @@
+"""The parallel runner (autograder/runner.py): same grades as nbgrader's serial loop, a complete gradebook
+written by one process, resumable runs, and faults that cost no other student a grade.
+
+One small class (right, wrong, crashing, blank, a kernel that dies) is graded twice for the module: by the
+runner with two workers and by nbgrader's own serial loop (``grading.grade``) in a second course copy that
+shares the first one's grading secret, so both see the same probe inputs. Later tests regrade parts of the
+runner's copy and check that it still matches the serial one.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+from types import SimpleNamespace
+
+import pytest
+
+from autograder import course, grading, runner, specs, synth
+from e2e import copy_course, use_shared_banknote
+
+A = "01_forward_pass"
+SPEC = specs.get(A)
+NB = SPEC.notebook + ".ipynb"
+TIMEOUT = 15
+_by_name = {s.name: s for s in synth.test_class(SPEC)}
+STUDENTS = [_by_name["correct"], _by_name["blank"], _by_name["crash"], _by_name["mistakes-1"],
+            synth.Student("dies", cells={"solution_c11": "import os\nos._exit(1)\n"}, note="the kernel dies")]
+NAMES = sorted(s.name for s in STUDENTS)
+
+
+def dump(root, students=NAMES):
+    rows = runner.gradebook_dump(root, A)
+    return {s: rows.get(s) for s in students}
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    """The class graded by the runner (--jobs 2) in ``par`` and by nbgrader's serial loop in ``ser``."""
+    use_shared_banknote()
+    base = tmp_path_factory.mktemp("runner")
+    par, ser = copy_course(base / "par"), copy_course(base / "ser")
+    course.secret(par)
+    course.state_dir(ser)
+    shutil.copy2(par / ".autograder" / "secret", ser / ".autograder" / "secret")
+    for root in (par, ser):
+        synth.build_class(root, A, STUDENTS)
+    result = runner.run(par, A, jobs=2, timeout=TIMEOUT, progress=False)
+    grading.grade(ser, A, None, timeout=TIMEOUT)
+    return SimpleNamespace(par=par, ser=ser, result=result)
+
+
+# --------------------------------------------------------------------------------------------------
+# fast
+
+
+def test_worker_env_limits_gpu_memory_and_keeps_the_grading_env(tmp_path, monkeypatch):
+    """Kernels sharing a GPU grow their memory instead of each taking all of it; the rest is grading_env."""
+    monkeypatch.delenv("TF_FORCE_GPU_ALLOW_GROWTH", raising=False)
+    monkeypatch.setenv("XLA_PYTHON_CLIENT_PREALLOCATE", "true")  # an explicit choice is kept
+    monkeypatch.setattr(course, "keras_home", lambda root=None: tmp_path / "keras")
+    env = runner.worker_env(tmp_path)
+    assert env["TF_FORCE_GPU_ALLOW_GROWTH"] == "true"
+    assert env["XLA_PYTHON_CLIENT_PREALLOCATE"] == "true"
+    assert "PYTHONPATH" not in env and env["AUTOGRADER_COURSE_ROOT"] == str(tmp_path)
+    assert not any(k.startswith("PYTORCH") for k in env if k not in os.environ)
+
+
+def test_course_db_reads_the_configured_gradebook(tmp_path):
+    """The runner writes where nbgrader_config.py says (db_url), and knows a server database from SQLite."""
+    root = copy_course(tmp_path / "c")
+    url, course_id = runner.course_db(root)
+    assert runner.sqlite_path(url) == root / "gradebook.db" and course_id == "dl-course"
+    assert runner.sqlite_path("postgresql://grader@db.example/course") is None
+
+
+# --------------------------------------------------------------------------------------------------
+# one class, graded in parallel and serially
+
+
+@pytest.mark.slow
+def test_parallel_grades_equal_serial_grades(graded):
+    """Per student, notebook and cell: the same scores, review flags, comments, timestamps and penalties."""
+    assert graded.result.of("graded") == [s for s in graded.result.students], graded.result.outcomes
+    par, ser = dump(graded.par), dump(graded.ser)
+    assert par == ser
+    for s in NAMES:
+        assert grading.verdicts(graded.par, A, s).keys() == grading.verdicts(graded.ser, A, s).keys()
+    assert par["correct"]["notebooks"]["forward_pass"]["grades"]  # not trivially equal
+    assert any(g["auto_score"] == 0 for g in par["dies"]["notebooks"]["forward_pass"]["grades"].values())
+
+
+@pytest.mark.slow
+def test_gradebook_is_complete_each_grade_once_never_locked(graded):
+    """Every grade cell of every submission has exactly one row with an automatic score; one submission each."""
+    with gradebook(graded.par) as gb:
+        cells = {c.id for nb in gb.find_assignment(A).notebooks for c in list(nb.grade_cells) + list(nb.task_cells)}
+    db = sqlite3.connect(str(graded.par / "gradebook.db"))
+    try:
+        subs = db.execute("SELECT student_id, COUNT(*) FROM submitted_assignment GROUP BY student_id").fetchall()
+        rows = db.execute("SELECT sa.student_id, g.cell_id, COUNT(*) FROM grade g "
+                          "JOIN submitted_notebook sn ON g.notebook_id = sn.id "
+                          "JOIN submitted_assignment sa ON sn.assignment_id = sa.id "
+                          "WHERE g.auto_score IS NOT NULL OR g.needs_manual_grade "
+                          "GROUP BY sa.student_id, g.cell_id").fetchall()
+    finally:
+        db.close()
+    assert sorted(subs) == [(s, 1) for s in NAMES]
+    assert len(cells) > 10
+    assert sorted((s, c) for s, c, _ in rows) == sorted((s, c) for s in NAMES for c in cells)
+    assert all(n == 1 for _, _, n in rows)
+    logs = "".join(o.log + (o.error or "") for o in graded.result.outcomes.values())
+    assert "database is locked" not in logs
+    with gradebook(graded.par) as gb:
+        assert all(runner.graded_state(graded.par, A, s, gb) is None for s in NAMES)
+
+
+def gradebook(root):
+    url, course_id = runner.course_db(root)
+    return runner.open_gradebook(url, course_id)
+
+
+@pytest.mark.slow
+def test_second_run_skips_graded_submissions(graded):
+    """Nothing changed: nothing is regraded, and the gradebook stays as it was."""
+    before = dump(graded.par)
+    result = runner.run(graded.par, A, jobs=2, timeout=TIMEOUT, progress=False)
+    assert result.of("skipped") == result.students and result.seconds < 30
+    assert dump(graded.par) == before
+
+
+@pytest.mark.slow
+def test_force_regrades_and_changed_submissions_are_regraded(graded):
+    """--force regrades; a submission handed in again or a gradebook out of step with autograded/ is regraded."""
+    result = runner.run(graded.par, A, ["correct"], jobs=1, force=True, timeout=TIMEOUT, progress=False,
+                        direct=True)  # the workers write the gradebook themselves, as with a server database
+    assert result.of("graded") == ["correct"]
+    future = time.time() + 5
+    os.utime(graded.par / "submitted" / "crash" / A / NB, (future, future))  # handed in again
+    with gradebook(graded.par) as gb:  # a grade lost from the gradebook
+        gb.find_grade("c11", SPEC.notebook, A, "mistakes-1").auto_score = None
+        gb.db.commit()
+        assert runner.graded_state(graded.par, A, "mistakes-1", gb) is not None
+    result = runner.run(graded.par, A, jobs=2, timeout=TIMEOUT, progress=False)
+    assert result.of("graded") == ["crash", "mistakes-1"]
+    assert sorted(result.of("skipped")) == ["blank", "correct", "dies"]
+    assert dump(graded.par) == dump(graded.ser)
+
+
+@pytest.mark.slow
+def test_killed_worker_loses_no_grade(graded):
+    """A worker killed mid-submission is replaced and that submission retried; every grade is recorded."""
+    import psutil
+
+    box = {}
+    students = ["blank", "correct", "mistakes-1"]
+    thread = threading.Thread(target=lambda: box.update(result=runner.run(
+        graded.par, A, students, jobs=2, force=True, timeout=TIMEOUT, progress=False)))
+    thread.start()
+    killed = None
+    deadline = time.monotonic() + 180
+    while killed is None and thread.is_alive() and time.monotonic() < deadline:
+        for p in psutil.Process().children():
+            try:
+                busy = "worker_main" in " ".join(p.cmdline()) and p.children(recursive=True)
+            except psutil.Error:
+                continue
+            if busy:  # it is grading: its kernel (or the sandbox probe) is up
+                p.kill()
+                killed = p.pid
+                break
+        time.sleep(0.1)
+    thread.join(600)
+    result = box["result"]
+    assert killed is not None
+    assert result.of("graded") == students, result.outcomes
+    assert sorted(o.attempts for o in result.outcomes.values()) == [1, 1, 2]
+    assert dump(graded.par) == dump(graded.ser)
+
+
+@pytest.mark.slow
+def test_merge_is_idempotent_and_keeps_manual_scores(graded):
+    """Merging a submission twice changes nothing; a grader's manual score survives and is flagged for review."""
+    with gradebook(graded.par) as gb:
+        rows = runner.submission_rows(gb, A, "correct")
+        gb.find_grade("sigmoid", SPEC.notebook, A, "correct").manual_score = 1.0
+        gb.db.commit()
+        runner.merge_submission(gb, A, "correct", rows)
+        runner.merge_submission(gb, A, "correct", rows)
+        g = gb.find_grade("sigmoid", SPEC.notebook, A, "correct")
+        assert g.manual_score == 1.0 and g.needs_manual_grade
+        g.manual_score = None
+        runner.merge_submission(gb, A, "correct", rows)
+        assert runner.submission_rows(gb, A, "correct") == rows
+    assert dump(graded.par) == dump(graded.ser)
+
+
+@pytest.mark.slow
+def test_command_line_grade_with_jobs(graded):
+    """`python -m autograder grade A --jobs 2` resumes (all graded already) and prints the table."""
+    env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+    proc = subprocess.run([sys.executable, "-m", "autograder", "--root", str(graded.par), "grade", A, "--jobs", "2"],
+                          cwd=runner.Path(runner.__file__).resolve().parents[1], env=env, text=True,
+                          capture_output=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "skipped %d" % len(NAMES) in proc.stdout
+    for s in NAMES:
+        assert s in proc.stdout
+
+
+@pytest.mark.slow
+def test_failing_submission_keeps_every_other_grade(graded):
+    """nbgrader failing on one submission (a broken timestamp.txt) is reported; nothing else changes."""
+    before = dump(graded.par)
+    bad = synth.Student("badstamp")
+    synth.write_submission(graded.par, SPEC, bad, timestamp="yesterday-ish")
+    result = runner.run(graded.par, A, jobs=2, timeout=TIMEOUT, progress=False)
+    assert result.of("failed") == ["badstamp"]
+    assert "Unknown string format" in result.outcomes["badstamp"].error
+    assert sorted(result.of("skipped")) == NAMES
+    assert dump(graded.par) == before
+    assert runner.gradebook_dump(graded.par, A).get("badstamp") is None
+    assert not (graded.par / "autograded" / "badstamp" / A / NB).exists()
+    assert any("badstamp" in line for line in runner.describe(result, graded.par))
