@@ -1,4 +1,4 @@
-"""``python -m autograder``: grade, feedback, export, demo, release.
+"""``python -m autograder``: grade, feedback, export, report, bench, demo, release.
 
 A thin layer over the functions of ``grading``, ``feedback``, ``export`` and ``synth``.
 """
@@ -7,10 +7,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
-from . import course, export, feedback, grading, report, specs, synth
+from . import course, export, feedback, grading, report, runner, specs, synth
 
 
 def _root(args) -> Path:
@@ -24,8 +23,6 @@ def _known(name: str) -> str:
 
 
 def cmd_grade(args) -> int:
-    from . import runner
-
     root = _root(args)
     students = args.student or grading.submissions(root, args.assignment)
     if not students:
@@ -89,15 +86,15 @@ def cmd_demo(args) -> int:
         for s in students:
             print("   %-12s %s" % (s.name, s.note))
         synth.build_class(root, name, students)
-        t0 = time.perf_counter()
-        grading.grade(root, name, None, timeout=args.timeout)
-        print("graded in %.1f s" % (time.perf_counter() - t0))
+        result = runner.run(root, name, [s.name for s in students], jobs=args.jobs, force=True, timeout=args.timeout)
         print_summary(root, name, [s.name for s in students])
+        print("\n".join(runner.describe(result, root)))
         feedback.generate(root, name)
         print("feedback pages: %s" % (root / "feedback" / "<student>" / name))
     out = root / "grades.csv"
     export.write_csv(root, out, names)
     print("grades: %s" % out)
+    print("class reports: %s" % ", ".join(str(report.write(root, name)) for name in names))
     return 0
 
 
@@ -166,7 +163,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="grade a synthetic class: submissions, grades, feedback, grades.csv")
     d.add_argument("assignment", nargs="*")
-    d.add_argument("--timeout", type=int, default=None)
+    d.add_argument("--timeout", type=int, default=None, help="seconds per cell (default: nbgrader_config.py)")
+    d.add_argument("--jobs", type=int, default=None, help="submissions graded at a time (default: all cores)")
     d.set_defaults(func=cmd_demo)
     return p
 

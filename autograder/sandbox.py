@@ -76,6 +76,13 @@ def set_limits(limits: dict) -> None:
                 resource.setrlimit(which, (min(value, hard), hard))
 
 
+def gpu_devices() -> list[str]:
+    """The device files of NVIDIA GPUs (and DRM render nodes) present on this machine, if any."""
+    import glob
+
+    return sorted(glob.glob("/dev/nvidia*") + glob.glob("/dev/dri/renderD*"))
+
+
 def _covered(path: Path, by: list[Path]) -> bool:
     return any(path == p or p in path.parents for p in by)
 
@@ -92,6 +99,8 @@ def bwrap_command(cmd: list[str], *, workdir: Path | None, private: Path, hidden
     args = ["bwrap", "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--perms", "1777", "--tmpfs", "/tmp",
             "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--hostname", "sandbox",
             "--die-with-parent"]  # the launcher already starts a new session: interrupts (killpg) reach the kernel
+    for device in gpu_devices():  # a minimal /dev has no GPU: bind the accelerator's device files back
+        args += ["--dev-bind", device, device]
     hidden = sorted({Path(os.path.realpath(p)) for p in hidden if os.path.lexists(p)}, key=lambda p: len(p.parts))
     kept: list[Path] = [Path("/tmp")]
     for h in hidden:

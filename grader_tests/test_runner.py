@@ -2,7 +2,7 @@
 written by one process, resumable runs, and faults that cost no other student a grade.
 
 One small class (right, wrong, crashing, blank, a kernel that dies) is graded twice for the module: by the
-runner with two workers and by nbgrader's own serial loop (``grading.grade``) in a second course copy that
+runner with ``jobs=2`` and by nbgrader's own serial loop (``grading.grade``) in a second course copy that
 shares the first one's grading secret, so both see the same probe inputs. Later tests regrade parts of the
 runner's copy and check that it still matches the serial one.
 """
@@ -27,7 +27,10 @@ SPEC = specs.get(A)
 NB = SPEC.notebook + ".ipynb"
 TIMEOUT = 15
 _by_name = {s.name: s for s in synth.test_class(SPEC)}
-STUDENTS = [_by_name["correct"], _by_name["blank"], _by_name["crash"], _by_name["mistakes-1"],
+SHOW_ENV = "import os\nprint('GPU env:', os.environ.get('TF_FORCE_GPU_ALLOW_GROWTH'), " \
+           "os.environ.get('XLA_PYTHON_CLIENT_PREALLOCATE'))\n"
+STUDENTS = [_by_name["correct"], _by_name["blank"], _by_name["mistakes-1"],
+            synth.Student("crash", cells={k: SHOW_ENV + v for k, v in _by_name["crash"].cells.items()}),
             synth.Student("dies", cells={"solution_c11": "import os\nos._exit(1)\n"}, note="the kernel dies")]
 NAMES = sorted(s.name for s in STUDENTS)
 
@@ -67,6 +70,16 @@ def test_worker_env_limits_gpu_memory_and_keeps_the_grading_env(tmp_path, monkey
     assert env["XLA_PYTHON_CLIENT_PREALLOCATE"] == "true"
     assert "PYTHONPATH" not in env and env["AUTOGRADER_COURSE_ROOT"] == str(tmp_path)
     assert not any(k.startswith("PYTORCH") for k in env if k not in os.environ)
+
+
+@pytest.mark.slow
+def test_kernels_get_the_gpu_settings(graded):
+    """The settings reach the student's kernel (in the sandbox): its own output shows them."""
+    import nbformat
+
+    nb = nbformat.read(str(graded.par / "autograded" / "crash" / A / NB), as_version=4)
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert "GPU env: true false" in printed
 
 
 def test_course_db_reads_the_configured_gradebook(tmp_path):
