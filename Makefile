@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
+# nbgrader calls `alembic`, and kernels resolve `python3`, from PATH: this environment's come first.
+export PATH := $(abspath $(VENV))/bin:$(PATH)
 
 # Where the banknote data comes from: the shared verified copy when it sits beside the checkout,
 # otherwise the real download (cache, then URL, checked against the sha256).

@@ -83,6 +83,24 @@ def gpu_devices() -> list[str]:
     return sorted(glob.glob("/dev/nvidia*") + glob.glob("/dev/dri/renderD*"))
 
 
+SYSTEM_ROOTS = {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "sbin", "sys", "tmp", "usr"}
+
+
+def data_roots() -> list[Path]:
+    """Every top-level folder that is not the operating system's (/work, /home, /root, /opt, /srv, /var, ...).
+
+    Hiding them all, not only the course, keeps other checkouts of the course on the same machine (a
+    teaching assistant's copy, a CI clone) out of the kernel's reach; what the kernel needs from them
+    (the interpreter, the Keras cache, its working copy) is bound back.
+    """
+    roots = []
+    for name in sorted(os.listdir("/")):
+        path = Path("/") / name
+        if name not in SYSTEM_ROOTS and path.is_dir() and not path.is_symlink():
+            roots.append(path)
+    return roots
+
+
 def _covered(path: Path, by: list[Path]) -> bool:
     return any(path == p or p in path.parents for p in by)
 
@@ -371,7 +389,7 @@ class SafeExecute(Execute):
 
     def sandbox_spec(self, workdir: Path | None, mode: str) -> dict:
         root = Path(os.environ.get("AUTOGRADER_COURSE_ROOT") or self.coursedir_root() or ENGINE_ROOT)
-        hidden = [root, ENGINE_ROOT, Path.home()] + [Path(p) for p in self.hidden_paths]
+        hidden = [root, ENGINE_ROOT, Path.home()] + [Path(p) for p in self.hidden_paths] + data_roots()
         # a virtual environment inside a checkout of the course (its answer key): hide the checkout too
         venv_parent = Path(sys.prefix).resolve().parent
         if sys.prefix != sys.base_prefix and any((venv_parent / n).exists() for n in

@@ -72,16 +72,6 @@ def test_worker_env_limits_gpu_memory_and_keeps_the_grading_env(tmp_path, monkey
     assert not any(k.startswith("PYTORCH") for k in env if k not in os.environ)
 
 
-@pytest.mark.slow
-def test_kernels_get_the_gpu_settings(graded):
-    """The settings reach the student's kernel (in the sandbox): its own output shows them."""
-    import nbformat
-
-    nb = nbformat.read(str(graded.par / "autograded" / "crash" / A / NB), as_version=4)
-    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
-    assert "GPU env: true false" in printed
-
-
 def test_course_db_reads_the_configured_gradebook(tmp_path):
     """The runner writes where nbgrader_config.py says (db_url), and knows a server database from SQLite."""
     root = copy_course(tmp_path / "c")
@@ -104,6 +94,16 @@ def test_parallel_grades_equal_serial_grades(graded):
         assert grading.verdicts(graded.par, A, s).keys() == grading.verdicts(graded.ser, A, s).keys()
     assert par["correct"]["notebooks"]["forward_pass"]["grades"]  # not trivially equal
     assert any(g["auto_score"] == 0 for g in par["dies"]["notebooks"]["forward_pass"]["grades"].values())
+
+
+@pytest.mark.slow
+def test_kernels_get_the_gpu_settings(graded):
+    """The settings reach the student's kernel (in the sandbox): its own output shows them."""
+    import nbformat
+
+    nb = nbformat.read(str(graded.par / "autograded" / "crash" / A / NB), as_version=4)
+    printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    assert "GPU env: true false" in printed
 
 
 @pytest.mark.slow
