@@ -86,13 +86,15 @@ def mistake_students(assignment: Assignment, per_student: int | None = None, pre
             out.append(s)
         return out
     flat = [m for ms in zip_longest_flat(pending) for m in ms]
-    out = []
-    for i in range(0, len(flat), per_student):
-        s = Student("%s-%02d" % (prefix, i // per_student + 1))
-        for m in flat[i:i + per_student]:
-            _make(s, m)
+    out: list[Student] = []
+    for m in flat:  # the first student with room whose cells the mistake leaves alone, else a new one
+        s = next((s for s in out if len(s.mistakes) < per_student and not set(m.example) & set(s.cells)), None)
+        if s is None:
+            s = Student("%s-%02d" % (prefix, len(out) + 1))
+            out.append(s)
+        _make(s, m)
+    for s in out:
         s.note = ", ".join(s.mistakes)
-        out.append(s)
     return out
 
 

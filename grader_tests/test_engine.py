@@ -204,3 +204,15 @@ def test_at_least_one_known_mistake_per_question_and_ids_unique():
     ids = [m.id for a in specs.ASSIGNMENTS.values() for q in a.questions for m in q.mistakes]
     assert len(ids) == len(set(ids))
     assert all(q.mistakes for a in specs.ASSIGNMENTS.values() for q in a.questions)
+
+
+@pytest.mark.parametrize("name", sorted(specs.ASSIGNMENTS))
+def test_demo_and_test_classes_make_every_known_mistake_once(name):
+    from autograder import synth
+
+    spec = specs.get(name)
+    every = sorted(m.id for q in spec.questions for m in q.mistakes)
+    for students in (synth.demo_class(spec), synth.test_class(spec)):
+        made = sorted(m for s in students for m in s.mistakes)
+        assert made == every
+        assert len({s.name for s in students}) == len(students)
