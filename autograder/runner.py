@@ -492,6 +492,7 @@ class Outcome:
     attempts: int = 0
     error: str | None = None
     log: str = ""
+    span: tuple[float, float] = (0.0, 0.0)  # (start, end) of its grading, seconds since the workers started
 
 
 @dataclass
@@ -647,6 +648,7 @@ def _grade_all(root, assignment, todo, result, *, db_url, course_id, direct, wor
         except Exception as exc:  # the runner's own trouble (a full disk, say): this submission only
             outcome.status, outcome.error = "failed", "the runner failed on this submission: %s" % exc
         outcome.seconds = time.monotonic() - t_start
+        outcome.span = (t_start - t_run, t_start - t_run + outcome.seconds)
         return outcome, worker
 
     def slot(k: int) -> None:
@@ -675,6 +677,7 @@ def _grade_all(root, assignment, todo, result, *, db_url, course_id, direct, wor
     bar = tqdm(total=len(todo), desc="grading %s" % assignment, unit="submission", disable=not progress,
                mininterval=0.5 if sys.stderr.isatty() else 5, dynamic_ncols=True)
     failed = 0
+    t_run = time.monotonic()
     try:
         for t in threads + [sampler]:
             t.start()
