@@ -41,6 +41,7 @@ import json
 import os
 import queue
 import re
+import secrets
 import select
 import shutil
 import signal
@@ -270,7 +271,7 @@ def graded_state(root: Path, assignment: str, student: str, gb) -> str | None:
     notebooks = {nb.name: nb for nb in sub.notebooks}
     for notebook in sub.assignment.notebooks:
         got = notebooks.get(notebook.name)
-        if got is None or len(got.grades) != len(notebook.grade_cells):
+        if got is None or len(got.grades) != len(notebook.grade_cells) + len(notebook.task_cells):
             return "grades missing from the gradebook"
         scores = {g.name: g.auto_score for g in got.grades}
         submitted = sub_dir / (notebook.name + ".ipynb")
@@ -390,12 +391,14 @@ class Worker:
     def __init__(self, root: Path, argv: list[str], env: dict, log_path: Path):
         self.log_path = log_path
         self._log = open(log_path, "ab")
+        # Every process the worker starts inherits this mark, so that kill() finds its kernels even once they
+        # are orphans (a worker killed while its kernel's sandbox was still starting up leaves one behind).
+        self.mark = secrets.token_hex(8)
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", WORKER_BOOT, *argv], cwd=root, env=env,
+            [sys.executable, "-c", WORKER_BOOT, *argv], cwd=root, env=dict(env, AUTOGRADER_WORKER=self.mark),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, preexec_fn=_die_with_parent)
         self.tasks = 0
         self._buf = b""
-        self._family: list = []  # the worker's descendants as last seen (kernels outlive a killed worker)
 
     def grade(self, task: dict, timeout: float, stop: threading.Event) -> dict:
         self.tasks += 1
@@ -439,7 +442,6 @@ class Worker:
             procs = [p] + p.children(recursive=True)
         except psutil.Error:
             return 0
-        self._family = procs[1:]
         total = 0
         for q in procs:
             try:
@@ -449,15 +451,18 @@ class Worker:
         return total
 
     def kill(self) -> None:
-        """Stop the worker and every process under it (its kernels) at once."""
+        """Stop the worker and every process it started (its kernels, orphaned or not)."""
         import psutil
 
         try:
             p = psutil.Process(self.proc.pid)
-            procs = p.children(recursive=True) + [p]
+            procs = [p] + p.children(recursive=True)
         except psutil.Error:
             procs = []
-        for q in procs + self._family:  # psutil checks that a remembered pid is still that process
+        for q in psutil.process_iter(["environ"]):
+            if (q.info.get("environ") or {}).get("AUTOGRADER_WORKER") == self.mark:
+                procs.append(q)
+        for q in procs:
             with contextlib.suppress(psutil.Error):
                 q.kill()
         with contextlib.suppress(Exception):

@@ -192,6 +192,19 @@ def test_killed_worker_loses_no_grade(graded):
     assert result.of("graded") == students, result.outcomes
     assert sorted(o.attempts for o in result.outcomes.values()) == [1, 1, 2]
     assert dump(graded.par) == dump(graded.ser)
+    time.sleep(1)
+    assert not leftovers(graded.par), "the killed worker's kernel (or its sandbox) outlived it"
+
+
+def leftovers(root) -> list:
+    """Processes still running in the course (the runner's workers and kernels work there)."""
+    import psutil
+
+    found = []
+    for p in psutil.process_iter(["cwd", "cmdline"]):
+        if p.pid != os.getpid() and str(root) in (p.info.get("cwd") or ""):
+            found.append((p.pid, (p.info.get("cmdline") or [""])[:3]))
+    return found
 
 
 @pytest.mark.slow
