@@ -53,13 +53,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import grading
+from . import grading, template
 
 GPU_ENV = {"TF_FORCE_GPU_ALLOW_GROWTH": "true", "XLA_PYTHON_CLIENT_PREALLOCATE": "false"}
 # Workers beyond --jobs (when jobs > 1): while one worker starts a kernel, waits for one to shut down, or
 # reads and writes its files, the others keep the cores busy. On 2 cores, 12 submissions: 0 extra 47-51 s,
 # 1 extra 43-45 s, 2 extra 48 s (docs/grading-a-class.md).
 EXTRA_WORKERS = 1
+WORKER_NAME = template.WORKER_NAME  # the name a worker process shows (ps, top, psutil)
 TASK_TIMEOUT = 1800  # seconds a worker may take for one submission before it is killed (hung, not slow)
 MAX_TASKS_PER_WORKER = 200  # a worker is replaced after this many submissions (bounds slow leaks)
 RETRIES = 1  # extra attempts for a submission whose worker died or hung
@@ -307,16 +308,6 @@ def graded_state(root: Path, assignment: str, student: str, gb) -> str | None:
 # the worker process
 
 
-def _die_with_parent() -> None:
-    """Linux: be killed when the process that started us dies (no orphan workers)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
-
-
 def _scratch_sqlite() -> dict:
     """Skip fsync on the worker's private gradebook copies (``{"on": True}``): nbgrader commits once per
     cell, and a copy lost to a crash is simply made again; the course's gradebook is written by the parent."""
@@ -333,21 +324,20 @@ def _scratch_sqlite() -> dict:
     return state
 
 
-def worker_main(argv: list[str]) -> int:
-    """Serve grading requests, one JSON line each on stdin, one JSON line each in reply on stdout."""
+def worker_main(requests, replies, argv: list[str]) -> int:
+    """Serve grading requests, one JSON line each from ``requests``, one JSON line each in reply to
+    ``replies`` (text files), until the end of ``requests``."""
     import io
     import logging
     import traceback
 
-    proto = os.fdopen(os.dup(1), "w", buffering=1)
-    os.dup2(2, 1)  # anything else written to stdout goes to the worker's log
     from nbgrader.apps.autogradeapp import AutogradeApp
     from nbgrader.converters import Autograde
 
     app = AutogradeApp.instance()
     app.initialize(argv)  # loads nbgrader_config.py from the course root (cwd), as the command line does
     scratch = _scratch_sqlite()
-    for line in sys.stdin:
+    for line in requests:
         task = json.loads(line)
         scratch["on"] = bool(task.get("scratch"))
         buf = io.StringIO()
@@ -372,13 +362,22 @@ def worker_main(argv: list[str]) -> int:
             for lg in loggers:
                 lg.removeHandler(handler)
         reply["log"] = buf.getvalue()[-20000:]
-        proto.write(json.dumps(reply) + "\n")
+        replies.write(json.dumps(reply) + "\n")
+        replies.flush()
     return 0
 
 
+def worker_stdio(argv: list[str]) -> int:
+    """A worker started directly (no template): requests on stdin, replies on stdout, the log on stderr."""
+    replies = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)  # anything else written to stdout goes to the worker's log
+    template.name_process(template.WORKER_NAME)
+    return worker_main(sys.stdin, replies, argv)
+
+
 # The worker runs this engine (the one the parent imported), whatever the course root holds.
-WORKER_BOOT = ("import sys; sys.path.insert(0, %r); from autograder.runner import worker_main; "
-               "sys.exit(worker_main(sys.argv[1:]))" % str(Path(__file__).resolve().parent.parent))
+WORKER_BOOT = ("import sys; sys.path.insert(0, %r); from autograder.runner import worker_stdio; "
+               "sys.exit(worker_stdio(sys.argv[1:]))" % template.ENGINE)
 
 
 class WorkerDied(Exception):
@@ -386,29 +385,63 @@ class WorkerDied(Exception):
 
 
 class Worker:
-    """The parent's handle on one worker process."""
+    """The parent's handle on one worker process: a fork of the run's template, or (without one, or when
+    it is gone) a process of its own."""
 
-    def __init__(self, root: Path, argv: list[str], env: dict, log_path: Path):
+    def __init__(self, root: Path, argv: list[str], env: dict, log_path: Path,
+                 tpl: template.Template | None = None):
         self.log_path = log_path
-        self._log = open(log_path, "ab")
         # Every process the worker starts inherits this mark, so that kill() finds its kernels even once they
         # are orphans (a worker killed while its kernel's sandbox was still starting up leaves one behind).
         self.mark = secrets.token_hex(8)
-        self.proc = subprocess.Popen(
-            [sys.executable, "-c", WORKER_BOOT, *argv], cwd=root, env=dict(env, AUTOGRADER_WORKER=self.mark),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log, preexec_fn=_die_with_parent)
         self.tasks = 0
         self._buf = b""
+        self.proc = None
+        self.template = None
+        with open(log_path, "ab") as log:
+            if tpl is not None:
+                req_r, req_w = os.pipe()
+                rep_r, rep_w = os.pipe()
+                try:
+                    self.pid = tpl.fork([req_r, rep_w, log.fileno()], self.mark, list(argv))
+                    self.template = tpl
+                except template.TemplateGone as exc:
+                    log.write(("%s: starting this worker directly\n" % exc).encode())
+                    os.close(req_w)
+                    os.close(rep_r)
+                else:
+                    self._requests = os.fdopen(req_w, "wb")
+                    self._replies = os.fdopen(rep_r, "rb")
+                finally:
+                    os.close(req_r)
+                    os.close(rep_w)
+            if self.template is None:
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-c", WORKER_BOOT, *argv], cwd=root, env=dict(env, AUTOGRADER_WORKER=self.mark),
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, preexec_fn=template.die_with_parent)
+                self.pid = self.proc.pid
+                self._requests, self._replies = self.proc.stdin, self.proc.stdout
+
+    def alive(self) -> bool:
+        return self.proc.poll() is None if self.proc is not None else not self.template.ended(self.pid)
+
+    def exit_code(self, timeout: float) -> int | None:
+        if self.proc is not None:
+            try:
+                return self.proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                return None
+        return self.template.exit_code(self.pid, timeout)
 
     def grade(self, task: dict, timeout: float, stop: threading.Event) -> dict:
         self.tasks += 1
         try:
-            self.proc.stdin.write((json.dumps(task) + "\n").encode())
-            self.proc.stdin.flush()
+            self._requests.write((json.dumps(task) + "\n").encode())
+            self._requests.flush()
         except (BrokenPipeError, OSError):
             raise WorkerDied(self.why_dead())
         deadline = time.monotonic() + timeout
-        fd = self.proc.stdout.fileno()
+        fd = self._replies.fileno()
         while b"\n" not in self._buf:
             if stop.is_set():
                 raise WorkerDied("the run was stopped")
@@ -427,18 +460,14 @@ class Worker:
     def why_dead(self) -> str:
         from .sandbox import describe_exit
 
-        try:
-            code = self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            code = None
-        return "the grading worker died (%s)" % describe_exit(code)
+        return "the grading worker died (%s)" % describe_exit(self.exit_code(5))
 
     def rss(self) -> int:
         """Resident memory of the worker and everything it started (its kernels), bytes."""
         import psutil
 
         try:
-            p = psutil.Process(self.proc.pid)
+            p = psutil.Process(self.pid)
             procs = [p] + p.children(recursive=True)
         except psutil.Error:
             return 0
@@ -455,7 +484,7 @@ class Worker:
         import psutil
 
         try:
-            p = psutil.Process(self.proc.pid)
+            p = psutil.Process(self.pid)
             procs = [p] + p.children(recursive=True)
         except psutil.Error:
             procs = []
@@ -465,22 +494,19 @@ class Worker:
         for q in procs:
             with contextlib.suppress(psutil.Error):
                 q.kill()
-        with contextlib.suppress(Exception):
-            self.proc.wait(timeout=10)
+        self.exit_code(10)
         self._close()
 
     def close(self, timeout: float = 30) -> None:
         """Let the worker finish (end of its input), or kill it."""
         with contextlib.suppress(OSError):
-            self.proc.stdin.close()
-        try:
-            self.proc.wait(timeout=timeout)
-        except subprocess.TimeoutExpired:
+            self._requests.close()
+        if self.exit_code(timeout) is None:
             self.kill()
         self._close()
 
     def _close(self):
-        for f in (self.proc.stdin, self.proc.stdout, self._log):
+        for f in (self._requests, self._replies):
             with contextlib.suppress(Exception):
                 f.close()
 
@@ -538,7 +564,7 @@ def course_lock(root: Path):
 
 def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs: int | None = None,
         force: bool = False, timeout: int | None = None, progress: bool = True, verbose: bool = False,
-        extra_workers: int | None = None, direct: bool | None = None) -> RunResult:
+        extra_workers: int | None = None, direct: bool | None = None, use_template: bool = True) -> RunResult:
     """Autograde the submissions of ``students`` (all when None), ``jobs`` at a time (default: all cores).
 
     With ``jobs`` > 1 the pool holds ``EXTRA_WORKERS`` more workers than ``jobs`` (``extra_workers``
@@ -547,6 +573,8 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
     Returns a :class:`RunResult`; the gradebook and autograded/ hold the grades. ``timeout``: seconds per
     cell (``Execute.timeout``; default: the course's). ``verbose``: print each submission's nbgrader log.
     ``direct``: workers write the gradebook themselves (default: only for a server database, never SQLite).
+    ``use_template``: fork workers from a template process that has imported nbgrader and the engine once
+    (:mod:`autograder.template`); False starts each worker as a process of its own.
     """
     from . import course
 
@@ -558,38 +586,43 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
     if not students:
         return result
     with course_lock(root):
-        db_url, course_id = course_db(root)
-        ensure_generated(root, assignment, db_url, course_id)
-        if direct is None:
-            direct = sqlite_path(db_url) is None
-        if direct:  # nbgrader's steps open the gradebook without a course id: make that row before workers race
-            with open_gradebook(db_url, "default_course"):
-                pass
-        todo = []
-        with open_gradebook(db_url, course_id) as gb:
-            for s in students:
-                if not (root / "submitted" / s / assignment).is_dir():
-                    why = "no submission in submitted/%s/%s" % (s, assignment)
-                    result.outcomes[s] = Outcome(s, "failed", error=why)
-                elif not force and graded_state(root, assignment, s, gb) is None:
-                    result.outcomes[s] = Outcome(s, "skipped")
-                else:
-                    todo.append(s)
-        if todo:
-            work = course.state_dir(root) / "runner" / ("run-%d-%d" % (os.getpid(), time.time_ns()))
-            work.mkdir(parents=True)
-            try:
+        work = course.state_dir(root) / "runner" / ("run-%d-%d" % (os.getpid(), time.time_ns()))
+        work.mkdir(parents=True)
+        tpl = None
+        try:
+            if use_template:  # it imports while this process reads the class
+                tpl = template.Template(root, worker_env(root), work / "template.log")
+            db_url, course_id = course_db(root)
+            ensure_generated(root, assignment, db_url, course_id)
+            if direct is None:
+                direct = sqlite_path(db_url) is None
+            if direct:  # nbgrader's steps open the gradebook without a course id: make that row before workers race
+                with open_gradebook(db_url, "default_course"):
+                    pass
+            todo = []
+            with open_gradebook(db_url, course_id) as gb:
+                for s in students:
+                    if not (root / "submitted" / s / assignment).is_dir():
+                        why = "no submission in submitted/%s/%s" % (s, assignment)
+                        result.outcomes[s] = Outcome(s, "failed", error=why)
+                    elif not force and graded_state(root, assignment, s, gb) is None:
+                        result.outcomes[s] = Outcome(s, "skipped")
+                    else:
+                        todo.append(s)
+            if todo:
                 _grade_all(root, assignment, todo, result, db_url=db_url, course_id=course_id, direct=direct,
-                           work=work, timeout=timeout, progress=progress, verbose=verbose,
+                           work=work, timeout=timeout, progress=progress, verbose=verbose, tpl=tpl,
                            extra=(EXTRA_WORKERS if jobs > 1 else 0) if extra_workers is None else extra_workers)
-            finally:
-                shutil.rmtree(work, ignore_errors=True)
+        finally:
+            if tpl is not None:
+                tpl.close()
+            shutil.rmtree(work, ignore_errors=True)
     result.seconds = time.monotonic() - t0
     return result
 
 
 def _grade_all(root, assignment, todo, result, *, db_url, course_id, direct, work, timeout, progress, verbose,
-               extra):
+               extra, tpl):
     from tqdm import tqdm
 
     template = work / "template.db"
@@ -630,10 +663,10 @@ def _grade_all(root, assignment, todo, result, *, db_url, course_id, direct, wor
         try:
             while outcome.attempts <= RETRIES and not stop.is_set():
                 outcome.attempts += 1
-                if worker is None or worker.tasks >= MAX_TASKS_PER_WORKER or worker.proc.poll() is not None:
+                if worker is None or worker.tasks >= MAX_TASKS_PER_WORKER or not worker.alive():
                     if worker is not None:
                         worker.close()
-                    worker = Worker(root, argv, env, work / ("worker-%d.log" % k))
+                    worker = Worker(root, argv, env, work / ("worker-%d.log" % k), tpl)
                     with live_lock:
                         live[k] = worker
                 if not direct:

@@ -8,6 +8,7 @@ runner's copy and check that it still matches the serial one.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -173,12 +174,13 @@ def test_killed_worker_loses_no_grade(graded):
     thread = threading.Thread(target=lambda: box.update(result=runner.run(
         graded.par, A, students, jobs=2, force=True, timeout=TIMEOUT, progress=False)))
     thread.start()
-    killed = None
+    killed = parent = None
     deadline = time.monotonic() + 180
     while killed is None and thread.is_alive() and time.monotonic() < deadline:
-        for p in psutil.Process().children():
+        for p in psutil.Process().children(recursive=True):
             try:
-                busy = "worker_main" in " ".join(p.cmdline()) and p.children(recursive=True)
+                busy = p.name() == runner.WORKER_NAME and p.children(recursive=True)
+                parent = p.parent().name()
             except psutil.Error:
                 continue
             if busy:  # it is grading: its kernel (or the sandbox probe) is up
@@ -189,11 +191,82 @@ def test_killed_worker_loses_no_grade(graded):
     thread.join(600)
     result = box["result"]
     assert killed is not None
+    assert parent == "autograder-tpl"  # a fork of the run's template, not a process of its own
     assert result.of("graded") == students, result.outcomes
     assert sorted(o.attempts for o in result.outcomes.values()) == [1, 1, 2]
     assert dump(graded.par) == dump(graded.ser)
     time.sleep(1)
     assert not leftovers(graded.par), "the killed worker's kernel (or its sandbox) outlived it"
+
+
+@pytest.mark.slow
+def test_workers_start_directly_when_the_template_is_gone(graded, monkeypatch):
+    """The template dies before it forks anything: each worker is then started as a process of its own, and
+    every grade is recorded all the same."""
+    from autograder import template
+
+    started = []
+
+    class Dying(template.Template):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.proc.kill()
+            started.append(self)
+
+    monkeypatch.setattr(template, "Template", Dying)
+    students = ["blank", "correct"]
+    result = runner.run(graded.par, A, students, jobs=2, force=True, timeout=TIMEOUT, progress=False)
+    assert started and started[0].proc.returncode is not None
+    assert result.of("graded") == students, result.outcomes
+    assert dump(graded.par, students) == dump(graded.ser, students)
+
+
+def test_template_forks_workers_and_reports_how_they_end(tmp_path):
+    """The template's protocol: a pid per request, in order; a worker whose requests end exits 0, one that
+    is sent garbage exits 1, one that is killed reports its signal; all are children of the template and named
+    as workers. Closing the template ends it."""
+    import json
+    import psutil
+
+    from autograder import template
+
+    root = copy_course(tmp_path / "c")
+    tpl = template.Template(root, runner.worker_env(root), tmp_path / "template.log")
+    try:
+        pids, ends = [], []
+        for k, feed in enumerate([b"", b"not json\n", None]):
+            req_r, req_w = os.pipe()
+            rep_r, rep_w = os.pipe()
+            with open(tmp_path / ("worker-%d.log" % k), "ab") as log:
+                pids.append(tpl.fork([req_r, rep_w, log.fileno()], "mark-%d" % k, []))
+            os.close(req_r)
+            os.close(rep_w)
+            ends.append((req_w, rep_r))
+            if feed is not None:
+                os.write(req_w, feed)
+                os.close(req_w)
+        assert len(set(pids)) == 3
+        live = psutil.Process(pids[2])
+        deadline = time.monotonic() + 10  # it names itself right after the fork
+        while live.name() != runner.WORKER_NAME and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert live.name() == runner.WORKER_NAME
+        assert live.parent().pid == tpl.proc.pid and live.parent().name() == "autograder-tpl"
+        assert tpl.exit_code(pids[0], timeout=60) == 0
+        assert tpl.exit_code(pids[1], timeout=60) == 1
+        assert "JSONDecodeError" in (tmp_path / "worker-1.log").read_text()
+        assert not tpl.ended(pids[2])
+        live.kill()
+        assert tpl.exit_code(pids[2], timeout=30) == -9 and tpl.ended(pids[2])
+        for req_w, rep_r in ends:
+            with contextlib.suppress(OSError):
+                os.close(req_w)
+            os.close(rep_r)
+    finally:
+        tpl.close()
+    assert tpl.proc.returncode is not None
+    with pytest.raises(template.TemplateGone):
+        tpl.fork([], "late", [])
 
 
 def leftovers(root) -> list:

@@ -1,0 +1,251 @@
+"""The runner's worker template: one process that imports nbgrader and the engine once, then forks a worker
+for each request.
+
+A grading worker spends about 2.4 CPU-seconds importing nbgrader, nbconvert, the kernel machinery, the
+engine and the answer key before its first submission. On a machine whose cores are all grading, that is
+time taken from the kernels. The runner therefore starts one *template* per run, in the course root with the
+grading environment, while it reads the class; each worker is then a fork of it (copy-on-write, a few
+milliseconds) that starts with everything loaded. The template itself never runs a notebook, opens a
+gradebook or starts a thread: it only forks, and reaps its children so it can say how each one ended.
+
+Protocol (a ``SOCK_SEQPACKET`` socket pair, one JSON message each way per event):
+
+* runner -> template: ``{"mark": ..., "argv": [...]}`` with three file descriptors attached (the worker's
+  requests pipe, its replies pipe, its log file);
+* template -> runner: ``{"started": PID}`` in answer to each request, in order, and ``{"exited": PID,
+  "code": CODE}`` whenever a worker ends (``CODE`` as :attr:`subprocess.Popen.returncode` gives it).
+
+When the runner goes away (the socket closes), the template exits; its workers are killed with it
+(``PR_SET_PDEATHSIG``), as a worker started directly is killed with the runner.
+"""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+WORKER_NAME = "autograder-wkr"  # the workers' process name in ps and top (at most 15 characters)
+START_TIMEOUT = 120  # seconds to wait for the template to fork a worker (it may still be importing)
+ENGINE = str(Path(__file__).resolve().parent.parent)
+BOOT = ("import sys; sys.path.insert(0, %r); from autograder.template import template_main; "
+        "sys.exit(template_main(int(sys.argv[1])))" % ENGINE)
+
+
+class TemplateGone(Exception):
+    """The template is not running (it failed to start, or died); workers must be started directly."""
+
+
+def die_with_parent() -> None:
+    """Linux: be killed when the process that started us dies (no orphan workers)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except Exception:
+        pass
+
+
+def name_process(name: str) -> None:
+    """Linux: the name ps, top and psutil show for this process."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(15, name.encode()[:15])  # PR_SET_NAME
+    except Exception:
+        pass
+
+
+def preload() -> None:
+    """What every worker needs before its first submission (never a deep-learning framework: that is the
+    kernels' business, and the template must stay a plain process that is safe to fork)."""
+    import jupyter_client  # noqa: F401
+    import nbclient  # noqa: F401
+    import nbconvert  # noqa: F401
+    import nbformat  # noqa: F401
+    import zmq  # noqa: F401
+    from nbgrader.apps.autogradeapp import AutogradeApp  # noqa: F401
+    from nbgrader.converters import Autograde  # noqa: F401
+
+    from . import preprocessors, runner, sandbox  # noqa: F401
+
+
+# --------------------------------------------------------------------------------------------------
+# in the template process
+
+
+def template_main(ctrl_fd: int) -> int:
+    import selectors
+
+    die_with_parent()
+    name_process("autograder-tpl")
+    ctrl = socket.socket(fileno=ctrl_fd)
+    preload()
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)  # wakes the loop through wake_w
+    sel = selectors.DefaultSelector()
+    sel.register(ctrl, selectors.EVENT_READ)
+    sel.register(wake_r, selectors.EVENT_READ)
+    while True:
+        for key, _ in sel.select():
+            if key.fileobj is ctrl:
+                msg, fds, _, _ = socket.recv_fds(ctrl, 1 << 20, 8)
+                if not msg:  # the runner is gone
+                    return 0
+                sys.stdout.flush()
+                sys.stderr.flush()
+                pid = os.fork()
+                if pid == 0:
+                    code = 1
+                    try:
+                        sel.close()
+                        ctrl.close()
+                        signal.set_wakeup_fd(-1)
+                        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                        os.close(wake_r)
+                        os.close(wake_w)
+                        code = _worker(json.loads(msg), fds)
+                    except BaseException:
+                        import traceback
+
+                        traceback.print_exc()
+                    finally:
+                        os._exit(code)
+                for fd in fds:
+                    os.close(fd)
+                ctrl.send(json.dumps({"started": pid}).encode())
+            else:
+                while True:
+                    try:
+                        if not os.read(wake_r, 512):
+                            break
+                    except BlockingIOError:
+                        break
+                _reap(ctrl)
+
+
+def _reap(ctrl: socket.socket) -> None:
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        ctrl.send(json.dumps({"exited": pid, "code": os.waitstatus_to_exitcode(status)}).encode())
+
+
+def _worker(req: dict, fds: list[int]) -> int:
+    """The forked worker: its pipes and log in place, its mark in the environment, then serve."""
+    requests_fd, replies_fd, log_fd = fds
+    os.dup2(log_fd, 1)  # anything printed goes to the worker's log
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
+    os.environ["AUTOGRADER_WORKER"] = req["mark"]  # the kernels it starts carry the mark
+    die_with_parent()
+    name_process(WORKER_NAME)
+    from .runner import worker_main
+
+    with os.fdopen(requests_fd, "r") as requests, os.fdopen(replies_fd, "w", buffering=1) as replies:
+        return worker_main(requests, replies, req["argv"])
+
+
+# --------------------------------------------------------------------------------------------------
+# in the runner
+
+
+class Template:
+    """The runner's handle on its template process."""
+
+    def __init__(self, root: Path, env: dict, log_path: Path):
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        with open(log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-c", BOOT, str(theirs.fileno())], cwd=root, env=env, pass_fds=[theirs.fileno()],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=log, preexec_fn=die_with_parent)
+        theirs.close()
+        self.log_path = log_path
+        self._ctrl = ours
+        self._lock = threading.Lock()  # one request at a time: answers come back in order
+        self._started: queue.Queue = queue.Queue()
+        self._exits: dict[int, int] = {}
+        self._ended = threading.Condition()
+        self._gone = False
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while True:
+            try:
+                msg = self._ctrl.recv(1 << 16)
+            except OSError:
+                msg = b""
+            if not msg:
+                break
+            event = json.loads(msg)
+            if "started" in event:
+                self._started.put(event["started"])
+            else:
+                with self._ended:
+                    self._exits[event["exited"]] = event["code"]
+                    self._ended.notify_all()
+        with self._ended:
+            self._gone = True
+            self._ended.notify_all()
+        self._started.put(None)
+
+    def fork(self, fds: list[int], mark: str, argv: list[str]) -> int:
+        """Start a worker whose requests, replies and log are ``fds``; its pid."""
+        with self._lock:
+            if self._gone:
+                raise TemplateGone("the worker template is not running")
+            try:
+                socket.send_fds(self._ctrl, [json.dumps({"mark": mark, "argv": argv}).encode()], fds)
+            except OSError as exc:
+                raise TemplateGone("the worker template is not running (%s)" % exc)
+            try:
+                pid = self._started.get(timeout=START_TIMEOUT)
+            except queue.Empty:
+                raise TemplateGone("the worker template did not answer in %d s" % START_TIMEOUT)
+            if pid is None:
+                raise TemplateGone("the worker template ended")
+            return pid
+
+    def exit_code(self, pid: int, timeout: float = 0) -> int | None:
+        """How worker ``pid`` ended (None while it runs, or when that cannot be known)."""
+        with self._ended:
+            self._ended.wait_for(lambda: pid in self._exits or self._gone, timeout=timeout)
+            return self._exits.get(pid)
+
+    def ended(self, pid: int) -> bool:
+        """Whether worker ``pid`` has ended."""
+        if self.exit_code(pid) is not None:
+            return True
+        if self._gone:  # nobody reaps it any more: look for it
+            import psutil
+
+            try:
+                return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+            except psutil.Error:
+                return True
+        return False
+
+    def close(self) -> None:
+        """End the template. The runner has closed its workers first; the template holds nothing else, so it
+        is simply stopped (it may still be importing, when the run found nothing to grade)."""
+        import contextlib
+
+        with contextlib.suppress(OSError):
+            self._ctrl.shutdown(socket.SHUT_RDWR)
+        self.proc.kill()
+        self.proc.wait()
+        self._reader.join(timeout=5)
+        self._ctrl.close()
