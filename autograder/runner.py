@@ -6,10 +6,11 @@ Design
   initialized ``nbgrader autograde`` application (the course's ``nbgrader_config.py``, hence the course's
   pipeline, sandbox and kernel manager). A worker grades one submission at a time, exactly as
   ``nbgrader autograde A --student S --force`` would, with a fresh kernel per notebook (started by the
-  pipeline's execute step, never reused across students). Keeping the worker alive between submissions
-  spares each one the 2-3 s of importing nbgrader, the engine and the answer key. With ``jobs`` > 1 the
-  pool holds one worker more than ``jobs``, which keeps the cores busy while a worker waits for a kernel to
-  start or stop (measured: ``EXTRA_WORKERS``).
+  pipeline's execute step, never reused across students). Workers are forked from a template process
+  (:mod:`autograder.template`) that imported nbgrader, the engine and the answer key once, while the run
+  read the class. With ``jobs`` > 1 the pool holds ``EXTRA_WORKERS`` workers more than ``jobs``, which keep
+  the cores busy while a worker waits for its kernel, and each kernel's thread pools get ``cores // jobs``
+  threads (``THREAD_ENV``).
 * **A private gradebook per submission.** A worker never writes the course's gradebook: nbgrader runs
   against a copy (``CourseDirectory.db_url`` pointed at ``.autograder/runner/.../<student>.db``, taken from
   a snapshot of the gradebook made when the run starts). nbgrader writes autograded/<student>/<A>/ per
@@ -56,10 +57,17 @@ from pathlib import Path
 from . import grading, template
 
 GPU_ENV = {"TF_FORCE_GPU_ALLOW_GROWTH": "true", "XLA_PYTHON_CLIENT_PREALLOCATE": "false"}
+# With jobs > 1, each kernel's thread pools get cores // jobs threads (unless these are set already): a kernel
+# sized for the whole machine, next to others sized the same, spins and switches threads instead of working.
+# TensorFlow reads the TF_ ones, PyTorch and OpenMP builds OMP_NUM_THREADS, numpy's BLAS the last two.
+# 16 submissions on 2 cores, 3 workers, CPU-seconds per submission (3 runs each): 6.87 without, 6.69 with.
+THREAD_ENV = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
+              "MKL_NUM_THREADS")
 # Workers beyond --jobs (when jobs > 1): while one worker starts a kernel, waits for one to shut down, or
-# reads and writes its files, the others keep the cores busy. On 2 cores, 12 submissions: 0 extra 47-51 s,
-# 1 extra 43-45 s, 2 extra 48 s (docs/grading-a-class.md).
-EXTRA_WORKERS = 1
+# reads and writes its files, the others keep the cores busy. On 2 cores, 16 submissions, kernels' threads
+# shared out, 4 runs each: 1 extra 57.9-63.4 s (8-12 core-seconds idle), 2 extra 54.5-61.3 s (3.4-4.3 idle);
+# each worker with its kernel holds about 850 MB (docs/grading-a-class.md).
+EXTRA_WORKERS = 2
 WORKER_NAME = template.WORKER_NAME  # the name a worker process shows (ps, top, psutil)
 TASK_TIMEOUT = 1800  # seconds a worker may take for one submission before it is killed (hung, not slow)
 MAX_TASKS_PER_WORKER = 200  # a worker is replaced after this many submissions (bounds slow leaks)
@@ -75,11 +83,16 @@ def cores() -> int:
         return os.cpu_count() or 1
 
 
-def worker_env(root: Path) -> dict[str, str]:
-    """The grading environment (:func:`grading.grading_env`) plus the GPU memory settings."""
+def worker_env(root: Path, jobs: int = 1) -> dict[str, str]:
+    """The grading environment (:func:`grading.grading_env`) plus the GPU memory settings and, when ``jobs``
+    kernels run at once, a share of the cores for each kernel's math libraries (``THREAD_ENV``)."""
     env = grading.grading_env(root)
     for name, value in GPU_ENV.items():
         env.setdefault(name, value)
+    if jobs > 1:
+        share = str(max(1, cores() // jobs))
+        for name in THREAD_ENV:
+            env.setdefault(name, share)
     return env
 
 
@@ -591,7 +604,7 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
         tpl = None
         try:
             if use_template:  # it imports while this process reads the class
-                tpl = template.Template(root, worker_env(root), work / "template.log")
+                tpl = template.Template(root, worker_env(root, jobs), work / "template.log")
             db_url, course_id = course_db(root)
             ensure_generated(root, assignment, db_url, course_id)
             if direct is None:
@@ -629,7 +642,7 @@ def _grade_all(root, assignment, todo, result, *, db_url, course_id, direct, wor
     if not direct:
         snapshot(db_url, template)
     argv = ["--Execute.timeout=%d" % timeout] if timeout is not None else []
-    env = worker_env(root)
+    env = worker_env(root, result.jobs)
     nworkers = min(result.jobs + extra, len(todo))
     result.workers = nworkers
     pending: queue.Queue = queue.Queue()

@@ -28,8 +28,9 @@ SPEC = specs.get(A)
 NB = SPEC.notebook + ".ipynb"
 TIMEOUT = 15
 _by_name = {s.name: s for s in synth.test_class(SPEC)}
-SHOW_ENV = "import os\nprint('GPU env:', os.environ.get('TF_FORCE_GPU_ALLOW_GROWTH'), " \
-           "os.environ.get('XLA_PYTHON_CLIENT_PREALLOCATE'))\n"
+SHOW_ENV = ("import os\nprint('GPU env:', os.environ.get('TF_FORCE_GPU_ALLOW_GROWTH'), "
+            "os.environ.get('XLA_PYTHON_CLIENT_PREALLOCATE'))\n"
+            "print('threads:', os.environ.get('TF_NUM_INTRAOP_THREADS'))\n")
 STUDENTS = [_by_name["correct"], _by_name["blank"], _by_name["mistakes-1"],
             synth.Student("crash", cells={k: SHOW_ENV + v for k, v in _by_name["crash"].cells.items()}),
             synth.Student("dies", cells={"solution_c11": "import os\nos._exit(1)\n"}, note="the kernel dies")]
@@ -73,6 +74,21 @@ def test_worker_env_limits_gpu_memory_and_keeps_the_grading_env(tmp_path, monkey
     assert not any(k.startswith("PYTORCH") for k in env if k not in os.environ)
 
 
+def test_kernels_running_side_by_side_share_the_cores(tmp_path, monkeypatch):
+    """With jobs > 1 each kernel's thread pools get cores // jobs threads (at least one), unless set already;
+    one job at a time leaves the libraries' own choice alone."""
+    for name in runner.THREAD_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MKL_NUM_THREADS", "3")
+    monkeypatch.setattr(runner, "cores", lambda: 8)
+    monkeypatch.setattr(course, "keras_home", lambda root=None: tmp_path / "keras")
+    assert not set(runner.THREAD_ENV[:-1]) & set(runner.worker_env(tmp_path, 1))
+    four = runner.worker_env(tmp_path, 4)
+    assert [four[n] for n in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")] == ["2"] * 3
+    assert four["MKL_NUM_THREADS"] == "3"
+    assert runner.worker_env(tmp_path, 16)["OMP_NUM_THREADS"] == "1"
+
+
 def test_course_db_reads_the_configured_gradebook(tmp_path):
     """The runner writes where nbgrader_config.py says (db_url), and knows a server database from SQLite."""
     root = copy_course(tmp_path / "c")
@@ -99,12 +115,14 @@ def test_parallel_grades_equal_serial_grades(graded):
 
 @pytest.mark.slow
 def test_kernels_get_the_gpu_settings(graded):
-    """The settings reach the student's kernel (in the sandbox): its own output shows them."""
+    """The settings (GPU memory, threads per kernel) reach the student's kernel in the sandbox: its own output
+    shows them."""
     import nbformat
 
     nb = nbformat.read(str(graded.par / "autograded" / "crash" / A / NB), as_version=4)
     printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
     assert "GPU env: true false" in printed
+    assert "threads: %d" % max(1, runner.cores() // 2) in printed  # the run had jobs=2
 
 
 @pytest.mark.slow

@@ -1,22 +1,22 @@
 """The question specs of assignment 02 (losses), judged in-process: right answers, every known mistake.
 
-No nbgrader and no kernel: each answer goes through the probe's own encoding (``encode`` then
-``decode``), as it would arrive from a student's kernel, and then through the judge's checks.
+No nbgrader and no kernel: each answer goes through the probe's own encoding, as it would arrive from a
+student's kernel, and then through the judge's checks (``spec_checks``).
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import nbformat
 import numpy as np
 import pytest
-import sympy
 
+import spec_checks
 from autograder import judge, specs
-from autograder.probe import Probe, decode, encode
-from autograder.spec import FUNCTION, VALUE
+from autograder.probe import decode, encode
+from autograder.spec import FUNCTION
 from autograder.specs import losses as spec
+from spec_checks import assert_full_points, assert_recognised, assert_stub_gets_nothing, function_answer, reported
 
 ROOT = Path(__file__).resolve().parents[1]
 A = specs.get("02_losses")
@@ -27,28 +27,12 @@ CORRECT_VALUES = {  # what a right notebook reports for the value questions
 }
 
 
-def reported(q, ctx, obj):
-    """What the kernel-side probe reports for ``obj``, decoded as the judge reads it."""
-    plan = q.plan(ctx)
-    if q.kind == FUNCTION:
-        return decode(Probe("test", json.dumps({"q": plan}))._call_each(obj, plan["cases"]))
-    assert q.kind == VALUE
-    return decode(encode(obj))
-
-
 def reference_answer(q, ctx):
-    if q.kind == FUNCTION:
-        return decode(encode([{"out": out, "mutated": False} for out in ctx.expected]))
-    return decode(encode(CORRECT_VALUES[q.name]))
+    return function_answer(ctx) if q.kind == FUNCTION else decode(encode(CORRECT_VALUES[q.name]))
 
 
 def example_answer(q, ctx, mistake):
-    """Run a mistake's example cell in a fresh namespace and ask its answer as the hidden cell does."""
-    (source,) = mistake.example.values()
-    ns = {"np": np, "sympy": sympy}
-    exec(compile(source, "<example %s>" % mistake.id, "exec"), ns)
-    with np.errstate(all="ignore"):
-        return reported(q, ctx, eval(spec.ASKED[q.name], ns))
+    return spec_checks.example_answer(spec, q, ctx, mistake)
 
 
 def cases():
@@ -60,9 +44,7 @@ def cases():
 def test_reference_gets_full_points(q, seed):
     """The answer key's own outputs pass every check."""
     ctx = q.context(np.random.default_rng(seed))
-    v = judge.run_checks(q, A.qid(q), ctx, reference_answer(q, ctx))
-    assert v["points"] == q.points, v["message"]
-    assert v["status"] == "correct" and v["mistake"] is None
+    assert_full_points(A, q, ctx, reference_answer(q, ctx))
 
 
 @pytest.mark.parametrize("seed", SEEDS)
@@ -70,23 +52,13 @@ def test_reference_gets_full_points(q, seed):
 def test_mistake_is_recognised(q, mistake, seed):
     """Each example cell fails exactly the checks its mistake names, and the verdict names the mistake."""
     ctx = q.context(np.random.default_rng(seed))
-    v = judge.run_checks(q, A.qid(q), ctx, example_answer(q, ctx, mistake))
-    failed = {c["name"] for c in v["checks"] if not c["passed"]}
-    assert failed == set(mistake.fails or [c.name for c in q.checks]), v["message"]
-    assert v["mistake"] is not None and v["mistake"]["id"] == mistake.id, v["message"]
-    assert v["points"] == pytest.approx(q.points - sum(c.points for c in q.checks if c.name in failed))
+    assert_recognised(A, q, ctx, mistake, example_answer(q, ctx, mistake))
 
 
 @pytest.mark.parametrize("q", [q for q in A.questions if q.kind == FUNCTION], ids=lambda q: q.name)
 def test_the_released_stub_gets_no_point(q):
     """A function that still raises NotImplementedError earns nothing, not even for leaving its inputs alone."""
-    ctx = q.context(np.random.default_rng(0))
-
-    def stub(*args, **kwargs):
-        raise NotImplementedError()
-
-    v = judge.run_checks(q, A.qid(q), ctx, reported(q, ctx, stub))
-    assert v["points"] == 0 and v["mistake"] is None, v["message"]
+    assert_stub_gets_nothing(A, q, q.context(np.random.default_rng(0)))
 
 
 def test_mistakes_are_many_and_distinct():

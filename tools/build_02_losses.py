@@ -9,17 +9,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from nbbuild import given, hidden_checks, manual_answer, md, solution, visible_checks, write  # noqa: E402
+from nbbuild import from_spec, given, manual_answer, md, solution, visible_checks, write  # noqa: E402
 
 from autograder.specs import losses as spec  # noqa: E402
 
-KEY = spec.ASSIGNMENT.key
-OUT = ROOT / "source" / spec.ASSIGNMENT.name / (spec.ASSIGNMENT.notebook + ".ipynb")
-
-
-def hidden(name):
-    return hidden_checks(KEY, name, spec.ASKED[name], spec.ASSIGNMENT.question(name).points)
-
+OUT, hidden = from_spec(spec)
 
 cells = [
     md("""

@@ -59,6 +59,19 @@ def hidden_checks(assignment_key: str, name: str, obj: str, points: float):
     return new_code_cell(source, metadata=_meta(name, grade=True, solution=False, locked=True, points=points))
 
 
+def from_spec(spec):
+    """For a build script driven by its question spec module (``autograder/specs/<name>.py``): the source
+    notebook's path, and ``hidden(name)``, the auto-graded cell of question ``name`` with the expression the
+    spec asks (``spec.ASKED``) and the points it gives, so that the notebook and the judge cannot drift apart."""
+    a = spec.ASSIGNMENT
+    out = Path(__file__).resolve().parent.parent / "source" / a.name / (a.notebook + ".ipynb")
+
+    def hidden(name: str):
+        return hidden_checks(a.key, name, spec.ASKED[name], a.question(name).points)
+
+    return out, hidden
+
+
 def manual_answer(grade_id: str, text: str, points: float):
     """A free-text answer graded by hand (nbgrader's manually graded answer)."""
     return new_markdown_cell(_src(text).rstrip("\n"),
