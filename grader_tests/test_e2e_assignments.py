@@ -36,6 +36,22 @@ def test_release_equals_what_generate_assignment_produces(a, tmp_path):
 
 
 @pytest.mark.parametrize("a", ASSIGNMENTS)
+def test_source_equals_what_its_build_script_writes(a, tmp_path, monkeypatch):
+    """source/ is exactly what tools/build_<assignment>.py writes now (a build script changed without
+    `make notebooks` would leave source/, and so release/, behind it)."""
+    import runpy
+
+    tools = REPO_ROOT / "tools"
+    monkeypatch.syspath_prepend(str(tools))
+    script = runpy.run_path(str(tools / ("build_%s.py" % a)), run_name="build_check")
+    out = tmp_path / "nb.ipynb"
+    script["write"](script["cells"], out)
+    made = nbformat.read(str(out), 4)
+    committed = nbformat.read(str(notebook_path(REPO_ROOT / "source", a)), 4)
+    assert made == committed, "source/%s is stale: run `make notebooks`, then `make release`, and commit" % a
+
+
+@pytest.mark.parametrize("a", ASSIGNMENTS)
 def test_release_holds_no_solution_no_hidden_source_no_answer_key(a):
     release = notebook_path(REPO_ROOT / "release", a).read_text()
     for marker in ("BEGIN SOLUTION", "BEGIN HIDDEN TESTS", "_autograder", "reference_impl", "autograder."):
