@@ -45,7 +45,6 @@ import re
 import secrets
 import select
 import shutil
-import signal
 import sqlite3
 import subprocess
 import sys
