@@ -48,6 +48,9 @@ c.SafeExecute.max_output_bytes = 8 * 1024 * 1024
 c.SafeExecute.max_report_bytes = 64 * 1024 * 1024
 # Seconds a kernel has to answer after a cell timed out before it is stopped and the rest is not run.
 c.SafeExecute.unresponsive_grace = 10
+# Once the last cell has run (every output is in), the kernel is killed rather than asked to exit: its exit
+# cannot change a grade, and tearing a TensorFlow interpreter down costs about a second of CPU per submission.
+c.SafeExecute.shutdown_kernel = "immediate"
 
 # A submitted file that is not a readable notebook is graded as the released notebook with every question at 0
 # and the reason ("the notebook is not valid JSON"); the submitted file is left as it is (autograder/sandbox.py).

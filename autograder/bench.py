@@ -9,7 +9,8 @@ share one grading secret, and times:
 (b) the runner (``python -m autograder grade A --force``) with all cores, then with one job;
 (c) bare execution: the same notebooks as nbgrader executes them (sanitized the way nbgrader's sanitize
     step does it, hidden cells restored from the gradebook, the probes injected), run one after another
-    with nbclient alone: no sandbox, no judge, no gradebook. The floor.
+    with nbclient alone: no sandbox, no judge, no gradebook; each kernel stopped the way the course's
+    configuration stops it (``SafeExecute.shutdown_kernel``). The floor.
 
 It checks that (a) and (b) recorded identical grades (per student, notebook and cell, read from the two
 gradebooks) and prints the times, the throughput ratio (a)/(b), the runner's overhead over bare execution
@@ -29,7 +30,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import course, grading, runner, specs, synth
+from . import course, grading, runner, sandbox, specs, synth
 
 COURSE_PARTS = ("autograder", "reference_impl", "source", "release", "nbgrader_config.py")
 LEFT_OUT = ("loop",)
@@ -251,6 +252,8 @@ def bare_execute(inputs: list[tuple], root: Path, timeout: int | None) -> float:
 
     cfg = runner.course_config(root)
     cell_timeout = timeout or cfg.get("Execute", {}).get("timeout", 30)
+    # the kernel is stopped as the course's execute step stops it, so that (c) stays the floor of (a) and (b)
+    shutdown = cfg.get("SafeExecute", {}).get("shutdown_kernel", sandbox.SafeExecute.shutdown_kernel.default_value)
     env = runner.worker_env(root)
     for name in ("AUTOGRADER_COURSE_ROOT", "PYTHONPATH", "JPY_PARENT_PID"):  # as the sandbox does
         env.pop(name, None)
@@ -258,6 +261,7 @@ def bare_execute(inputs: list[tuple], root: Path, timeout: int | None) -> float:
         t0 = time.perf_counter()
         for nb, workdir in inputs:
             client = NotebookClient(copy.deepcopy(nb), timeout=cell_timeout, startup_timeout=120, allow_errors=True,
-                                    interrupt_on_timeout=True, resources={"metadata": {"path": str(workdir)}})
+                                    interrupt_on_timeout=True, shutdown_kernel=shutdown,
+                                    resources={"metadata": {"path": str(workdir)}})
             client.execute(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # as quiet as (a) and (b)
         return time.perf_counter() - t0

@@ -364,6 +364,12 @@ class SafeExecute(Execute):
     hidden_paths = List(Unicode(), [], help="more paths to hide from kernels").tag(config=True)
     readable_paths = List(Unicode(), [], help="more paths under hidden ones that kernels may read").tag(config=True)
     fail_on_fallback = Bool(False, help="refuse to grade when the sandbox is not usable").tag(config=True)
+    # nbclient's own setting, with another default: every output of the last cell is in when the kernel is
+    # stopped, so nothing it could do on its way out counts for grades; a graceful exit would cost about a
+    # second of CPU per submission (the interpreter tearing TensorFlow, sympy and IPython down).
+    shutdown_kernel = Enum(["graceful", "immediate"], "immediate",
+                           help="'immediate': kill the kernel once the last cell has run; 'graceful': ask it "
+                                "to shut down and wait for it to exit").tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("kernel_manager_class", SandboxKernelManager)

@@ -30,6 +30,11 @@ KERNEL_STUDENTS = {
     "loops": {"solution_c11": "while True:\n    pass\n"},
     "deaf": {"solution_c11": "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n"},
 
+    # code of its own for the kernel's exit: with the course's immediate stop it never runs
+    "exits": {"solution_c11": "import atexit\nopen('hello.txt', 'w').write('written by a cell')\n"
+                              "atexit.register(lambda: open('goodbye.txt', 'w').write('written at exit'))\n"
+                              "c11_correct = 2 * 3 + 1 * 8\n"},
+
     "resources": {
         # 40 MB of output, then the right answer
         "solution_sigmoid": "print('x' * 1000 * 1000 * 40)\n"
@@ -152,6 +157,19 @@ def test_kernel_that_ignores_the_interrupt_is_stopped(graded):
     _assert_early_full_later_zero(_v(root, "deaf"), "timed out after %d s in cell 'solution_c11' and the kernel "
                                                     "did not respond" % CELL_TIMEOUT)
     assert cf.gradebook_scores(root, ["deaf"])["deaf"] == 6
+
+
+@pytest.mark.slow
+def test_kernel_is_stopped_once_the_last_cell_has_run(graded):
+    """SafeExecute.shutdown_kernel = 'immediate' (the course's setting): the student's code ran and every
+    question got its points, and what the student left for the kernel's exit never ran."""
+    root = graded[0]
+    work = root / "autograded" / "exits" / cf.ASSIGNMENT
+    assert (work / "hello.txt").read_text() == "written by a cell"
+    assert not (work / "goodbye.txt").exists()
+    v = _v(root, "exits")
+    assert v and all(q["points"] == q["max_points"] for q in v.values()), v
+    assert "fault" not in _sandbox_meta(root, "exits")
 
 
 @pytest.mark.slow
