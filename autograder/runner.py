@@ -392,6 +392,27 @@ WORKER_BOOT = ("import sys; sys.path.insert(0, %r); from autograder.runner impor
                "sys.exit(worker_stdio(sys.argv[1:]))" % template.ENGINE)
 
 
+def tree_rss(pids: list[int]) -> dict[int, int]:
+    """{pid: resident bytes of that process and all its descendants}, from one pass over the process table."""
+    import psutil
+
+    parent: dict[int, int] = {}
+    rss: dict[int, int] = {}
+    for p in psutil.process_iter(["ppid", "memory_info"]):
+        parent[p.pid] = p.info["ppid"]
+        rss[p.pid] = p.info["memory_info"].rss if p.info["memory_info"] else 0
+    totals = dict.fromkeys(pids, 0)
+    for pid, own in rss.items():
+        seen, q = set(), pid
+        while q is not None and q not in seen:  # up the tree to a root we count for, if any
+            if q in totals:
+                totals[q] += own
+                break
+            seen.add(q)
+            q = parent.get(q)
+    return totals
+
+
 class WorkerDied(Exception):
     pass
 
@@ -473,23 +494,6 @@ class Worker:
         from .sandbox import describe_exit
 
         return "the grading worker died (%s)" % describe_exit(self.exit_code(5))
-
-    def rss(self) -> int:
-        """Resident memory of the worker and everything it started (its kernels), bytes."""
-        import psutil
-
-        try:
-            p = psutil.Process(self.pid)
-            procs = [p] + p.children(recursive=True)
-        except psutil.Error:
-            return 0
-        total = 0
-        for q in procs:
-            try:
-                total += q.memory_info().rss
-            except psutil.Error:
-                pass
-        return total
 
     def kill(self) -> None:
         """Stop the worker and every process it started (its kernels, orphaned or not)."""
@@ -716,11 +720,11 @@ def _grade_all(root, assignment, todo, result, *, db_url, course_id, direct, wor
             live.pop(k, None)
 
     def sample() -> None:
-        while not stop.wait(0.5):
+        while not stop.wait(1.0):  # a kernel's memory stays up for seconds: once a second is enough
             with live_lock:
-                ws = list(live.values())
-            for w in ws:
-                result.peak_rss = max(result.peak_rss, w.rss())
+                pids = [w.pid for w in live.values()]
+            if pids:
+                result.peak_rss = max([result.peak_rss] + list(tree_rss(pids).values()))
 
     threads = [threading.Thread(target=slot, args=(k,), daemon=True) for k in range(nworkers)]
     sampler = threading.Thread(target=sample, daemon=True)

@@ -18,6 +18,7 @@ import threading
 import time
 from types import SimpleNamespace
 
+import psutil
 import pytest
 
 from autograder import course, grading, runner, specs, synth
@@ -97,6 +98,31 @@ def test_course_db_reads_the_configured_gradebook(tmp_path):
     assert runner.sqlite_path("postgresql://grader@db.example/course") is None
 
 
+def test_tree_rss_counts_a_process_and_its_descendants_only():
+    """A parent whose child holds 200 MB: counted under the parent, and not under a process beside it."""
+    child = "import time; b = bytearray(200 * 2 ** 20); b[::4096] = b'x' * len(b[::4096]); time.sleep(60)"
+    parent = subprocess.Popen([sys.executable, "-c", "import subprocess, sys, time; "
+                               "p = subprocess.Popen([sys.executable, '-c', %r]); time.sleep(60)" % child])
+    beside = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            sizes = runner.tree_rss([parent.pid, beside.pid])
+            if sizes[parent.pid] > 200 * 2 ** 20 or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        assert sizes[parent.pid] > 200 * 2 ** 20, sizes
+        assert sizes[beside.pid] < 100 * 2 ** 20, sizes
+        assert runner.tree_rss([12345678]) == {12345678: 0}  # a process that is not there
+    finally:
+        for p in (parent, beside):
+            with contextlib.suppress(psutil.Error):
+                for q in psutil.Process(p.pid).children(recursive=True):
+                    q.kill()
+            p.kill()
+            p.wait()
+
+
 # --------------------------------------------------------------------------------------------------
 # one class, graded in parallel and serially
 
@@ -111,6 +137,7 @@ def test_parallel_grades_equal_serial_grades(graded):
         assert grading.verdicts(graded.par, A, s).keys() == grading.verdicts(graded.ser, A, s).keys()
     assert par["correct"]["notebooks"]["forward_pass"]["grades"]  # not trivially equal
     assert any(g["auto_score"] == 0 for g in par["dies"]["notebooks"]["forward_pass"]["grades"].values())
+    assert graded.result.peak_rss > 300 * 2 ** 20  # a worker with a TensorFlow kernel was measured
 
 
 @pytest.mark.slow
