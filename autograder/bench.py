@@ -6,16 +6,23 @@ mistake, blank, crashing, tampering and warning notebooks) in three temporary co
 share one grading secret, and times:
 
 (a) ``nbgrader autograde A --force``: nbgrader's own serial loop with the course's configuration;
-(b) the runner (``python -m autograder grade A --force``) with all cores, then with one job;
+(b) the runner (``python -m autograder grade A --force``) with all cores, once before (a) and once after it,
+    then with one job;
 (c) bare execution: the same notebooks as nbgrader executes them (sanitized the way nbgrader's sanitize
     step does it, hidden cells restored from the gradebook, the probes injected), run one after another
     with nbclient alone: no sandbox, no judge, no gradebook; each kernel stopped the way the course's
     configuration stops it (``SafeExecute.shutdown_kernel``). The floor.
 
 It checks that (a) and (b) recorded identical grades (per student, notebook and cell, read from the two
-gradebooks) and prints the times, the throughput ratio (a)/(b), the runner's overhead over bare execution
-((b) with one job against (c)) and the peak memory of a worker with its kernel; then the same figures as
-one JSON line per class size. The endless-loop student is left out because its one cell would cost a full
+gradebooks, after each run of (b)) and prints the times, the throughput ratio (a)/(b), the runner's overhead
+over bare execution ((b) with one job against (c)) and the peak memory of a worker with its kernel; then the
+same figures as one JSON line per class size.
+
+Why (b) runs twice, around (a): a machine's speed drifts (a shared host, its clock, its caches), and the
+ratio divides two timings taken minutes apart. With (b) timed just before and just after (a), and the
+ratio taken over the mean of the two, a drift that is steady over those minutes slows or speeds (a) as much
+as it does the mean of (b), and cancels out. Both runs of (b) are printed; their spread shows how much the
+machine moved. The endless-loop student is left out because its one cell would cost a full
 cell time-out in every mode and tell nothing about throughput.
 """
 from __future__ import annotations
@@ -113,19 +120,24 @@ def bench(root: Path, assignment: str, n: int, *, jobs: int | None = None, timeo
         inputs = bare_inputs(roots["c"], assignment, names)
         bare_execute(inputs[:1], roots["c"], timeout)  # warm-up (file caches), not timed
 
+        def parallel(label: str) -> runner.RunResult:
+            res = runner.run(roots["b"], assignment, jobs=jobs, force=True, timeout=timeout, progress=False,
+                             extra_workers=extra_workers)
+            print("  (b) runner --jobs %-2d (%d workers), %-6s %7.1f s  %5.2f s/submission   load %s"
+                  % (jobs, res.workers, label, res.seconds, res.seconds / n, load()), flush=True)
+            return res
+
+        res_b = [parallel("before")]
         t0 = time.perf_counter()
         extra = ["--Execute.timeout=%d" % timeout] if timeout is not None else []
         grading.nbgrader(roots["a"], "autograde", assignment, "--force", *extra, check=False)
         t_a = time.perf_counter() - t0
         print("  (a) nbgrader autograde --force, serial  %8.1f s  %5.2f s/submission   load %s"
               % (t_a, t_a / n, load()), flush=True)
-
-        res_b = runner.run(roots["b"], assignment, jobs=jobs, force=True, timeout=timeout, progress=False,
-                           extra_workers=extra_workers)
-        t_b = res_b.seconds
         same_b = compare(roots["a"], roots["b"], assignment, names)
-        print("  (b) runner --jobs %-2d (%d workers)        %8.1f s  %5.2f s/submission   load %s"
-              % (jobs, res_b.workers, t_b, t_b / n, load()), flush=True)
+        res_b.append(parallel("after"))
+        same_b += compare(roots["a"], roots["b"], assignment, names)
+        t_b = sum(r.seconds for r in res_b) / len(res_b)
 
         res_1 = runner.run(roots["b"], assignment, jobs=1, force=True, timeout=timeout, progress=False,
                            extra_workers=0)
@@ -140,19 +152,21 @@ def bench(root: Path, assignment: str, n: int, *, jobs: int | None = None, timeo
         print("  (c) bare nbclient execution, serial     %8.1f s  %5.2f s/submission   load %s"
               % (t_c, t_c / n, load()), flush=True)
 
-        failed = sorted(set(res_b.failed) | set(res_1.failed))
+        failed = sorted(set().union(res_1.failed, *(r.failed for r in res_b)))
         identical = not same_b and not same_1 and not failed
         problems = (same_b + same_1)[:10] + (["failed in (b): %s" % ", ".join(failed)] if failed else [])
         print("  grades (a) = (b): %s" % ("identical for all %d students, every cell" % n if identical else
                                          "DIFFERENT: %s" % "; ".join(problems)))
         figures = {"submissions": n, "cores": cores, "nbgrader_s": round(t_a, 1), "runner_s": round(t_b, 1),
                    "bare_s": round(t_c, 1), "ratio": round(t_a / t_b, 2), "overhead": round(t_1 / t_c - 1, 3),
-                   "peak_rss_mb": round(max(res_b.peak_rss, res_1.peak_rss) / 2 ** 20),
-                   "runner_1job_s": round(t_1, 1), "execute_step_s": round(t_x, 1), "jobs": jobs,
-                   "workers": res_b.workers, "identical": identical, "load_after": load()}
-        print("  throughput (a)/(b) = %.2f; runner overhead over bare ((b1)/(c) - 1) = %.1f %%; "
-              "peak RSS of a worker with its kernel = %d MB" % (figures["ratio"], 100 * figures["overhead"],
-                                                                 figures["peak_rss_mb"]), flush=True)
+                   "peak_rss_mb": round(max([res_1.peak_rss] + [r.peak_rss for r in res_b]) / 2 ** 20),
+                   "runner_runs_s": [round(r.seconds, 1) for r in res_b], "runner_1job_s": round(t_1, 1),
+                   "execute_step_s": round(t_x, 1), "jobs": jobs, "workers": res_b[0].workers,
+                   "identical": identical, "load_after": load()}
+        print("  throughput (a)/(b) = %.2f (over the mean of (b) before and after (a): %s s); runner overhead over "
+              "bare ((b1)/(c) - 1) = %.1f %%; peak RSS of a worker with its kernel = %d MB"
+              % (figures["ratio"], " and ".join("%.1f" % r.seconds for r in res_b), 100 * figures["overhead"],
+                 figures["peak_rss_mb"]), flush=True)
         return figures
     finally:
         if not keep:

@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import course, export, feedback, grading, report, runner, specs, synth
+from . import course, export, feedback, grading, report, runner, specs, synth, template
 
 
 def _root(args) -> Path:
@@ -171,6 +171,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
+    template.without_iri_grammars()
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)

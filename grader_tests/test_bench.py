@@ -1,0 +1,71 @@
+"""`python -m autograder bench` on a tiny class: it grades the same class every way, finds the grades equal,
+prints the figures the JSON line promises, and its comparison does catch a grade that differs.
+
+No timing is asserted: only that the figures are there and add up (the ratio is nbgrader's time over the
+mean of the runner's two runs, the overhead is the one-job run over bare execution).
+"""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from autograder import bench, cli, runner
+
+from e2e import REPO_ROOT, TIMEOUT
+
+SIZE = 3
+KEYS = {"submissions", "cores", "nbgrader_s", "runner_s", "bare_s", "ratio", "overhead", "peak_rss_mb"}
+
+
+@pytest.fixture(scope="module")
+def benched(tmp_path_factory):
+    """(exit code, printed lines, kept folder) of one bench run on SIZE submissions, courses kept."""
+    import contextlib
+    import io
+
+    keep = tmp_path_factory.mktemp("bench")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = cli.main(["--root", str(REPO_ROOT), "bench", "--submissions", str(SIZE), "--timeout", str(TIMEOUT),
+                         "--keep", str(keep)])
+    return code, out.getvalue().splitlines(), keep / ("S%d" % SIZE)
+
+
+@pytest.mark.slow
+def test_bench_grades_the_class_every_way_and_reports_the_figures(benched):
+    code, lines, kept = benched
+    assert code == 0, "\n".join(lines)
+    figures = json.loads(lines[-1])
+    assert KEYS <= set(figures)
+    assert figures["submissions"] == SIZE and figures["cores"] == runner.cores()
+    assert figures["identical"] is True
+    assert any("identical for all %d students" % SIZE in line for line in lines)
+    runs = figures["runner_runs_s"]
+    assert len(runs) == 2 and all(r > 0 for r in runs)
+    assert figures["runner_s"] == pytest.approx(sum(runs) / 2, abs=0.11)
+    assert figures["ratio"] == pytest.approx(figures["nbgrader_s"] / figures["runner_s"], abs=0.02)
+    assert figures["overhead"] == pytest.approx(figures["runner_1job_s"] / figures["bare_s"] - 1, abs=0.01)
+    assert figures["peak_rss_mb"] > 300  # a worker with a kernel that imported TensorFlow
+    # every student is in both gradebooks, with every grade cell
+    a, b = runner.gradebook_dump(kept / "a", "01_forward_pass"), runner.gradebook_dump(kept / "b", "01_forward_pass")
+    assert len(a) == len(b) == SIZE and a == b
+
+
+@pytest.mark.slow
+def test_bench_comparison_names_a_grade_that_differs(benched):
+    _, _, kept = benched
+    names = sorted(runner.gradebook_dump(kept / "a", "01_forward_pass"))
+    assert bench.compare(kept / "a", kept / "b", "01_forward_pass", names) == []
+    url, course_id = runner.course_db(kept / "b")
+    with runner.open_gradebook(url, course_id) as gb:
+        nb = gb.find_submission("01_forward_pass", names[0]).notebooks[0]
+        grade = sorted(nb.grades, key=lambda g: g.name)[0]
+        grade.auto_score = (grade.auto_score or 0) + 1
+        gb.db.commit()
+        cell, notebook = grade.name, nb.name
+    diffs = bench.compare(kept / "a", kept / "b", "01_forward_pass", names)
+    assert len(diffs) == 1 and diffs[0].startswith("%s/%s/%s:" % (names[0], notebook, cell))
+    # and a student missing from one gradebook is named as such
+    diffs = bench.compare(kept / "a", kept / "b", "01_forward_pass", names + ["nobody"])
+    assert "nobody: missing from (a)" in diffs
