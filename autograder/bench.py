@@ -7,7 +7,7 @@ share one grading secret, and times:
 
 (a) ``nbgrader autograde A --force``: nbgrader's own serial loop with the course's configuration;
 (b) the runner (``python -m autograder grade A --force``) with all cores, once before (a) and once after it,
-    then with one job;
+    then with one job (between two runs of (c));
 (c) bare execution: the same notebooks as nbgrader executes them (sanitized the way nbgrader's sanitize
     step does it, hidden cells restored from the gradebook, the probes injected), run one after another
     with nbclient alone: no sandbox, no judge, no gradebook; each kernel stopped the way the course's
@@ -22,7 +22,8 @@ Why (b) runs twice, around (a): a machine's speed drifts (a shared host, its clo
 ratio divides two timings taken minutes apart. With (b) timed just before and just after (a), and the
 ratio taken over the mean of the two, a drift that is steady over those minutes slows or speeds (a) as much
 as it does the mean of (b), and cancels out. Both runs of (b) are printed; their spread shows how much the
-machine moved. The endless-loop student is left out because its one cell would cost a full
+machine moved. The overhead is a ratio of two timings too, so (c) is timed likewise before and after (b) with
+one job. The endless-loop student is left out because its one cell would cost a full
 cell time-out in every mode and tell nothing about throughput.
 """
 from __future__ import annotations
@@ -139,6 +140,13 @@ def bench(root: Path, assignment: str, n: int, *, jobs: int | None = None, timeo
         same_b += compare(roots["a"], roots["b"], assignment, names)
         t_b = sum(r.seconds for r in res_b) / len(res_b)
 
+        def bare(label: str) -> float:
+            t = bare_execute(inputs, roots["c"], timeout)
+            print("  (c) bare nbclient execution, %-6s     %8.1f s  %5.2f s/submission   load %s"
+                  % (label, t, t / n, load()), flush=True)
+            return t
+
+        t_cs = [bare("before")]
         res_1 = runner.run(roots["b"], assignment, jobs=1, force=True, timeout=timeout, progress=False,
                            extra_workers=0)
         t_1 = res_1.seconds
@@ -147,10 +155,8 @@ def bench(root: Path, assignment: str, n: int, *, jobs: int | None = None, timeo
         print("  (b1) runner --jobs 1                    %8.1f s  %5.2f s/submission   load %s\n"
               "       of which in the sandboxed execute step (kernel start to last cell): %.1f s"
               % (t_1, t_1 / n, load(), t_x), flush=True)
-
-        t_c = bare_execute(inputs, roots["c"], timeout)
-        print("  (c) bare nbclient execution, serial     %8.1f s  %5.2f s/submission   load %s"
-              % (t_c, t_c / n, load()), flush=True)
+        t_cs.append(bare("after"))
+        t_c = sum(t_cs) / len(t_cs)
 
         failed = sorted(set().union(res_1.failed, *(r.failed for r in res_b)))
         identical = not same_b and not same_1 and not failed
@@ -160,13 +166,15 @@ def bench(root: Path, assignment: str, n: int, *, jobs: int | None = None, timeo
         figures = {"submissions": n, "cores": cores, "nbgrader_s": round(t_a, 1), "runner_s": round(t_b, 1),
                    "bare_s": round(t_c, 1), "ratio": round(t_a / t_b, 2), "overhead": round(t_1 / t_c - 1, 3),
                    "peak_rss_mb": round(max([res_1.peak_rss] + [r.peak_rss for r in res_b]) / 2 ** 20),
-                   "runner_runs_s": [round(r.seconds, 1) for r in res_b], "runner_1job_s": round(t_1, 1),
+                   "runner_runs_s": [round(r.seconds, 1) for r in res_b], "bare_runs_s": [round(t, 1) for t in t_cs],
+                   "runner_1job_s": round(t_1, 1),
                    "execute_step_s": round(t_x, 1), "jobs": jobs, "workers": res_b[0].workers,
                    "identical": identical, "load_after": load()}
         print("  throughput (a)/(b) = %.2f (over the mean of (b) before and after (a): %s s); runner overhead over "
-              "bare ((b1)/(c) - 1) = %.1f %%; peak RSS of a worker with its kernel = %d MB"
+              "bare ((b1)/(c) - 1) = %.1f %% (over the mean of (c) before and after (b1): %s s); peak RSS of a "
+              "worker with its kernel = %d MB"
               % (figures["ratio"], " and ".join("%.1f" % r.seconds for r in res_b), 100 * figures["overhead"],
-                 figures["peak_rss_mb"]), flush=True)
+                 " and ".join("%.1f" % t for t in t_cs), figures["peak_rss_mb"]), flush=True)
         return figures
     finally:
         if not keep:

@@ -2,7 +2,7 @@
 prints the figures the JSON line promises, and its comparison does catch a grade that differs.
 
 No timing is asserted: only that the figures are there and add up (the ratio is nbgrader's time over the
-mean of the runner's two runs, the overhead is the one-job run over bare execution).
+mean of the runner's two runs, the overhead is the one-job run over the mean of bare execution's two runs).
 """
 from __future__ import annotations
 
@@ -45,6 +45,9 @@ def test_bench_grades_the_class_every_way_and_reports_the_figures(benched):
     assert len(runs) == 2 and all(r > 0 for r in runs)
     assert figures["runner_s"] == pytest.approx(sum(runs) / 2, abs=0.11)
     assert figures["ratio"] == pytest.approx(figures["nbgrader_s"] / figures["runner_s"], abs=0.02)
+    bare = figures["bare_runs_s"]
+    assert len(bare) == 2 and all(t > 0 for t in bare)
+    assert figures["bare_s"] == pytest.approx(sum(bare) / 2, abs=0.11)
     assert figures["overhead"] == pytest.approx(figures["runner_1job_s"] / figures["bare_s"] - 1, abs=0.01)
     assert figures["peak_rss_mb"] > 300  # a worker with a kernel that imported TensorFlow
     # every student is in both gradebooks, with every grade cell
