@@ -16,15 +16,15 @@ share one grading secret, and times:
 It checks that (a) and (b) recorded identical grades (per student, notebook and cell, read from the two
 gradebooks, after each run of (b)) and prints the times, the throughput ratio (a)/(b), the runner's overhead
 over bare execution ((b) with one job against (c)) and the peak memory of a worker with its kernel; then the
-same figures as one JSON line per class size.
+same figures as one JSON line per class size. The endless-loop student is left out because its one cell would
+cost a full cell time-out in every mode and tell nothing about throughput.
 
 Why (b) runs twice, around (a): a machine's speed drifts (a shared host, its clock, its caches), and the
 ratio divides two timings taken minutes apart. With (b) timed just before and just after (a), and the
 ratio taken over the mean of the two, a drift that is steady over those minutes slows or speeds (a) as much
 as it does the mean of (b), and cancels out. Both runs of (b) are printed; their spread shows how much the
 machine moved. The overhead is a ratio of two timings too, so (c) is timed likewise before and after (b) with
-one job. The endless-loop student is left out because its one cell would cost a full
-cell time-out in every mode and tell nothing about throughput.
+one job.
 """
 from __future__ import annotations
 
