@@ -62,8 +62,9 @@ GPU_ENV = {"TF_FORCE_GPU_ALLOW_GROWTH": "true", "XLA_PYTHON_CLIENT_PREALLOCATE":
 # 16 submissions on 2 cores, 3 workers, CPU-seconds per submission (3 runs each): 6.87 without, 6.69 with.
 THREAD_ENV = ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS",
               "MKL_NUM_THREADS")
-# Workers beyond --jobs (when jobs > 1): while one worker starts a kernel, waits on a kernel slowed by its
-# neighbours, or reads and writes its files, the others keep the cores busy. On 2 cores, 16 submissions,
+# Workers beyond --jobs (when jobs > 1): while one worker starts a kernel, waits on a kernel that idles for want
+# of a free core (tf.data's per-epoch wait in a Keras fit, docs/grading-a-class.md), or reads and writes its
+# files, the others keep the cores busy. On 2 cores, 16 submissions,
 # kernels' threads shared out, 4 runs each: 1 extra 57.9-63.4 s (8-12 core-seconds idle), 2 extra 54.5-61.3 s
 # (3.4-4.3 idle). With kernels killed after their last cell: 0 / 1 / 2 extra 58.8 / 58.5 / 57.1 s (0 extra
 # leaves the cores idle a fifth of the time). Each worker with its kernel holds about 850 MB

@@ -6,6 +6,8 @@ mean of the runner's two runs, the overhead is the one-job run over the mean of 
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 
 import pytest
@@ -21,9 +23,6 @@ KEYS = {"submissions", "cores", "nbgrader_s", "runner_s", "bare_s", "ratio", "ov
 @pytest.fixture(scope="module")
 def benched(tmp_path_factory):
     """(exit code, printed lines, kept folder) of one bench run on SIZE submissions, courses kept."""
-    import contextlib
-    import io
-
     keep = tmp_path_factory.mktemp("bench")
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
