@@ -611,6 +611,7 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
         try:
             if use_template:  # it imports while this process reads the class
                 tpl = template.Template(root, worker_env(root, jobs), work / "template.log")
+            course.font_cache(root)  # once per course, here, rather than by every worker's first kernel at once
             db_url, course_id = course_db(root)
             ensure_generated(root, assignment, db_url, course_id)
             if direct is None:

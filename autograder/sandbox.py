@@ -152,9 +152,9 @@ def bwrap_command(cmd: list[str], *, workdir: Path | None, private: Path, hidden
                 args += ["--ro-bind", "/dev/null", str(Path(os.path.realpath(workdir)) / nb_file.name)]
     for name in env_unset:
         args += ["--unsetenv", name]
-    args += ["--setenv", "HOME", str(private), "--setenv", "TMPDIR", "/tmp",
-             "--setenv", "MPLCONFIGDIR", "/tmp/matplotlib", "--setenv", "IPYTHONDIR", "/tmp/ipython"]
-    for name, value in (setenv or {}).items():
+    env = {"HOME": str(private), "TMPDIR": "/tmp", "MPLCONFIGDIR": "/tmp/matplotlib", "IPYTHONDIR": "/tmp/ipython"}
+    env.update(setenv or {})
+    for name, value in env.items():
         args += ["--setenv", name, value]
     if workdir is not None:
         args += ["--chdir", str(workdir)]
@@ -244,6 +244,17 @@ def describe_exit(code: int | None) -> str:
 # the kernel manager
 
 
+def _font_cache(root: Path) -> Path | None:
+    """The course's font list for kernels (:func:`autograder.course.font_cache`); None if it cannot be had."""
+    from . import course
+
+    try:
+        return course.font_cache(root)
+    except Exception as exc:  # the kernels build their own, as without the cache
+        log.warning("no font list for the kernels: %s", exc)
+        return None
+
+
 class SandboxKernelManager(AsyncKernelManager):
     """An async kernel manager that starts its kernel in the sandbox described by ``sandbox_spec``."""
 
@@ -281,6 +292,16 @@ class SandboxKernelManager(AsyncKernelManager):
             # writable copy of the cache (a few KiB): no kernel can change what the next one reads.
             shutil.copytree(keras, private / "keras", symlinks=False, dirs_exist_ok=True)
             setenv["KERAS_HOME"] = str(private / "keras")
+        fonts = spec.get("font_cache")
+        if fonts and os.path.isdir(fonts):
+            # matplotlib's font list, built once for the course: without it every kernel scans the
+            # system's fonts (Keras imports pyplot). A copy of its own, as for Keras' cache; without one
+            # (a copy that failed), the kernel builds its own list in its /tmp, as it would anyway.
+            try:
+                shutil.copytree(fonts, private / "matplotlib", symlinks=False, dirs_exist_ok=True)
+                setenv["MPLCONFIGDIR"] = str(private / "matplotlib")
+            except OSError as exc:
+                log.warning("kernel starts without the course's font list: %s", exc)
         if uid is not None:
             _chown_tree(private, uid, uid)
             os.chmod(private, 0o700)
@@ -409,6 +430,7 @@ class SafeExecute(Execute):
         keras = Path(os.environ["KERAS_HOME"]) if os.environ.get("KERAS_HOME") else root / ".autograder" / "keras"
         readable = _interpreter_paths() + [keras] + [Path(p) for p in self.readable_paths]
         return {"mode": mode, "workdir": workdir, "hidden": hidden, "readable": readable, "keras_home": keras,
+                "font_cache": _font_cache(root) if mode == "bwrap" else None,
                 "uid": _sandbox_uid(self.sandbox_uid) if mode == "bwrap" else None, "limits": self.limits(),
                 "env_unset": ["AUTOGRADER_COURSE_ROOT", "PYTHONPATH", "JPY_PARENT_PID"]}
 

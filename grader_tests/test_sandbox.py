@@ -2,7 +2,8 @@
 
 These tests run small Python scripts in the same bubblewrap command the grading kernels get (no
 Jupyter, no TensorFlow: seconds), plus unit tests of the command line, the damage check and the
-fallback. The whole-notebook behaviour is in test_faults.py and test_hostile.py.
+fallback, and one pair of small notebooks for the font list each kernel is given. The whole-notebook
+behaviour is in test_faults.py and test_hostile.py.
 """
 from __future__ import annotations
 
@@ -13,8 +14,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+import nbformat
 import pytest
 
+from autograder import course as course_state
 from autograder import sandbox
 
 UID = sandbox.UID_BASE + 4242
@@ -206,6 +209,77 @@ def test_command_line_hides_and_binds_back(tmp_path):
     assert text.index("--tmpfs /tmp") < text.index("--ro-bind %s" % (root / ".autograder" / "keras"))
     assert "--bind %s %s" % (work, work) in text
     assert cmd[-2:] == ["--", "python"]
+    # matplotlib's folder: a fresh one in /tmp, unless the kernel manager gives its own (once, not twice)
+    assert cmd[cmd.index("MPLCONFIGDIR") + 1] == "/tmp/matplotlib"
+    cmd = sandbox.bwrap_command(["python"], workdir=work, private=private, hidden=[root], readable=[], uid=None,
+                                env_unset=[], setenv={"MPLCONFIGDIR": str(private / "matplotlib")})
+    assert cmd.count("MPLCONFIGDIR") == 1 and cmd[cmd.index("MPLCONFIGDIR") + 1] == str(private / "matplotlib")
+
+
+FONT_CHECK = """
+import glob, json, os
+d = os.environ["MPLCONFIGDIR"]
+lists = glob.glob(os.path.join(d, "fontlist-*.json"))
+before = open(lists[0]).read() if lists else ""
+import matplotlib.font_manager as fm
+after = open(lists[0]).read() if lists else ""
+fonts = len(fm.fontManager.ttflist)
+open(lists[0], "w").write("poison") if lists else None
+print(json.dumps({"dir": d, "lists": [os.path.basename(p) for p in lists], "json": before.startswith("{"),
+                  "rebuilt": before != after, "fonts": fonts}))
+"""
+
+
+def _run_notebook(work: Path, code: str) -> dict:
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
+    sandbox.SafeExecute(timeout=60).preprocess(nb, {"metadata": {"path": str(work)}})
+    outs = [o for o in nb.cells[0].outputs if o.get("name") == "stdout"]
+    assert outs, nb.cells[0].outputs
+    return json.loads(outs[-1]["text"].strip().splitlines()[-1])
+
+
+def test_each_kernel_gets_its_own_copy_of_the_font_list(course, monkeypatch):
+    """matplotlib's font list is built once for the course; a kernel reads its own copy without rescanning the
+    fonts, and what one kernel does to its copy never reaches the course's list or the next kernel."""
+    _need_bwrap()
+    root, work = course
+    monkeypatch.setenv("AUTOGRADER_COURSE_ROOT", str(root))
+    fonts = course_state.font_cache(root)
+    assert fonts is not None and fonts.parent == root / ".autograder"
+    (listed,) = fonts.glob("fontlist-*.json")
+    original = listed.read_bytes()
+    first = _run_notebook(work, FONT_CHECK)
+    assert first["lists"] == [listed.name] and first["json"] and not first["rebuilt"] and first["fonts"] > 0
+    assert not first["dir"].startswith(str(root)) and first["dir"] != "/tmp/matplotlib"
+    second = _run_notebook(work, FONT_CHECK)  # the first kernel spoilt its copy: not this one's
+    assert second["json"] and not second["rebuilt"] and second["dir"] != first["dir"]
+    assert listed.read_bytes() == original
+
+
+def test_font_list_is_built_once_and_only_when_it_can_be(tmp_path, monkeypatch):
+    root = tmp_path / "c"
+    root.mkdir()
+    fonts = course_state.font_cache(root)
+    assert fonts is not None and len(list(fonts.glob("fontlist-*.json"))) == 1
+    with monkeypatch.context() as m:  # built: never again
+        m.setattr(course_state.subprocess, "run", lambda *a, **k: pytest.fail("font list built twice"))
+        assert course_state.font_cache(root) == fonts
+    # another interpreter or matplotlib (or new fonts) gets a list of its own
+    monkeypatch.setattr(course_state.sys, "prefix", str(tmp_path / "other-venv"))
+    monkeypatch.setattr(course_state.subprocess, "run", _failing_build)
+    assert course_state.font_cache(root) is None  # a failed build: None, nothing half-made left behind
+    assert sorted(p.name for p in (root / ".autograder").iterdir()) == [fonts.name]
+    assert sandbox._font_cache(root) is None  # and the kernels go without, as before
+
+    def no_matplotlib(name):
+        raise course_state.importlib.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(course_state.importlib.metadata, "version", no_matplotlib)
+    assert course_state.font_cache(root) is None
+
+
+def _failing_build(cmd, **kw):
+    raise subprocess.CalledProcessError(1, cmd)
 
 
 def test_damage_check():
