@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import importlib.metadata
+import os
 import secrets
 import shutil
 import subprocess
@@ -84,10 +84,10 @@ def font_cache(root: Path | None = None) -> Path | None:
     kernel a fresh one) first scans the system's fonts and writes the list there. Measured in the sandbox,
     that costs a kernel 0.1 CPU-seconds when its notebook imports pyplot before Keras, and 0.9 when Keras
     comes first. The list is built here once per course, by this interpreter with an empty home (as a
-    kernel's), and each kernel gets its own copy (:class:`autograder.sandbox.SandboxKernelManager`). The folder's name carries
-    matplotlib's version, the interpreter and the font folders' times, so a new matplotlib or newly
-    installed fonts get a new list. None when matplotlib is not installed or the list cannot be built:
-    kernels then build their own, as before.
+    kernel's), and each kernel gets its own copy (:class:`autograder.sandbox.SandboxKernelManager`). The
+    folder's name carries matplotlib's version, the interpreter and the font folders' times, so a new
+    matplotlib or newly installed fonts get a new list. None when matplotlib is not installed or the list
+    cannot be built: kernels then build their own, as before.
     """
     try:
         version = importlib.metadata.version("matplotlib")
