@@ -12,6 +12,10 @@ share one grading secret, and times:
     step does it, hidden cells restored from the gradebook, the probes injected), run one after another
     with nbclient alone: no sandbox, no judge, no gradebook; each kernel stopped the way the course's
     configuration stops it (``SafeExecute.shutdown_kernel``). The floor.
+(d) the same bare execution with as many kernels at once as the runner's pool holds (their thread pools
+    shared out as the runner shares them), right after the second run of (c): how much faster all cores make
+    these kernels on this machine with nothing around them. The runner's own gain from all cores, (b1)/(b),
+    is read against that, (c)/(d).
 
 It checks that (a) and (b) recorded identical grades (per student, notebook and cell, read from the two
 gradebooks, after each run of (b)) and prints the times, the throughput ratio (a)/(b), the runner's overhead
@@ -157,6 +161,10 @@ def bench(root: Path, assignment: str, n: int, *, jobs: int | None = None, timeo
               % (t_1, t_1 / n, load(), t_x), flush=True)
         t_cs.append(bare("after"))
         t_c = sum(t_cs) / len(t_cs)
+        streams = res_b[0].workers
+        t_d = bare_execute(inputs, roots["c"], timeout, streams=streams, jobs=jobs)
+        print("  (d) bare nbclient execution, %d at once  %7.1f s  %5.2f s/submission   load %s"
+              % (streams, t_d, t_d / n, load()), flush=True)
 
         failed = sorted(set().union(res_1.failed, *(r.failed for r in res_b)))
         identical = not same_b and not same_1 and not failed
@@ -167,7 +175,8 @@ def bench(root: Path, assignment: str, n: int, *, jobs: int | None = None, timeo
                    "bare_s": round(t_c, 1), "ratio": round(t_a / t_b, 2), "overhead": round(t_1 / t_c - 1, 3),
                    "peak_rss_mb": round(max([res_1.peak_rss] + [r.peak_rss for r in res_b]) / 2 ** 20),
                    "runner_runs_s": [round(r.seconds, 1) for r in res_b], "bare_runs_s": [round(t, 1) for t in t_cs],
-                   "runner_1job_s": round(t_1, 1),
+                   "runner_1job_s": round(t_1, 1), "bare_parallel_s": round(t_d, 1),
+                   "speedup_runner": round(t_1 / t_b, 2), "speedup_bare": round(t_cs[-1] / t_d, 2),
                    "execute_step_s": round(t_x, 1), "jobs": jobs, "workers": res_b[0].workers,
                    "identical": identical, "load_after": load()}
         print("  throughput (a)/(b) = %.2f (over the mean of (b) before and after (a): %s s); runner overhead over "
@@ -175,6 +184,8 @@ def bench(root: Path, assignment: str, n: int, *, jobs: int | None = None, timeo
               "worker with its kernel = %d MB"
               % (figures["ratio"], " and ".join("%.1f" % r.seconds for r in res_b), 100 * figures["overhead"],
                  " and ".join("%.1f" % t for t in t_cs), figures["peak_rss_mb"]), flush=True)
+        print("  all cores against one: the runner x%.2f ((b1)/(b)); bare kernels x%.2f ((c) after (b1), over (d))"
+              % (figures["speedup_runner"], figures["speedup_bare"]), flush=True)
         return figures
     finally:
         if not keep:
@@ -266,9 +277,13 @@ def bare_inputs(root: Path, assignment: str, students: list[str]) -> list[tuple]
     return out
 
 
-def bare_execute(inputs: list[tuple], root: Path, timeout: int | None) -> float:
-    """Seconds to execute ``inputs`` one after another with nbclient (a fresh kernel each)."""
+def bare_execute(inputs: list[tuple], root: Path, timeout: int | None, *, streams: int = 1, jobs: int = 1) -> float:
+    """Seconds to execute ``inputs`` with nbclient (a fresh kernel each), ``streams`` at once (each thread
+    takes the next notebook when its last is done), the kernels' thread pools shared out over ``jobs``."""
+    import asyncio
     import copy
+    import queue
+    import threading
 
     from nbclient import NotebookClient
 
@@ -276,14 +291,45 @@ def bare_execute(inputs: list[tuple], root: Path, timeout: int | None) -> float:
     cell_timeout = timeout or cfg.get("Execute", {}).get("timeout", 30)
     # the kernel is stopped as the course's execute step stops it, so that (c) stays the floor of (a) and (b)
     shutdown = cfg.get("SafeExecute", {}).get("shutdown_kernel", sandbox.SafeExecute.shutdown_kernel.default_value)
-    env = runner.worker_env(root)
+    env = runner.worker_env(root, jobs)
     for name in ("AUTOGRADER_COURSE_ROOT", "PYTHONPATH", "JPY_PARENT_PID"):  # as the sandbox does
         env.pop(name, None)
-    with _environ(env):
-        t0 = time.perf_counter()
-        for nb, workdir in inputs:
+    todo: queue.SimpleQueue = queue.SimpleQueue()
+    for item in inputs:
+        todo.put(item)
+    errors: list[BaseException] = []
+
+    def stream(threaded: bool) -> None:
+        while not errors:
+            try:
+                nb, workdir = todo.get_nowait()
+            except queue.Empty:
+                return
             client = NotebookClient(copy.deepcopy(nb), timeout=cell_timeout, startup_timeout=120, allow_errors=True,
                                     interrupt_on_timeout=True, shutdown_kernel=shutdown,
                                     resources={"metadata": {"path": str(workdir)}})
-            client.execute(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # as quiet as (a) and (b)
-        return time.perf_counter() - t0
+            quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}  # as quiet as (a) and (b)
+            try:
+                if threaded:  # a loop of the thread's own, closed when the notebook is done
+                    asyncio.run(client.async_execute(**quiet))
+                else:
+                    client.execute(**quiet)
+            except Exception as exc:
+                if not threaded:
+                    raise
+                errors.append(exc)  # raised below, in the calling thread; the other threads stop after theirs
+
+    with _environ(env):
+        t0 = time.perf_counter()
+        if streams <= 1:
+            stream(False)
+        else:
+            threads = [threading.Thread(target=stream, args=(True,), daemon=True) for _ in range(streams)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+        seconds = time.perf_counter() - t0
+    if errors:
+        raise RuntimeError("bare execution failed: %r" % errors[0]) from errors[0]
+    return seconds

@@ -2,7 +2,8 @@
 prints the figures the JSON line promises, and its comparison does catch a grade that differs.
 
 No timing is asserted: only that the figures are there and add up (the ratio is nbgrader's time over the
-mean of the runner's two runs, the overhead is the one-job run over the mean of bare execution's two runs).
+mean of the runner's two runs, the overhead is the one-job run over the mean of bare execution's two runs,
+the speed-ups are the one-stream timings over the all-cores ones).
 """
 from __future__ import annotations
 
@@ -48,6 +49,11 @@ def test_bench_grades_the_class_every_way_and_reports_the_figures(benched):
     assert len(bare) == 2 and all(t > 0 for t in bare)
     assert figures["bare_s"] == pytest.approx(sum(bare) / 2, abs=0.11)
     assert figures["overhead"] == pytest.approx(figures["runner_1job_s"] / figures["bare_s"] - 1, abs=0.01)
+    # (d): the bare kernels with all cores, and the two speed-ups it is read against
+    assert figures["bare_parallel_s"] > 0
+    assert figures["speedup_runner"] == pytest.approx(figures["runner_1job_s"] / figures["runner_s"], abs=0.02)
+    assert figures["speedup_bare"] == pytest.approx(bare[-1] / figures["bare_parallel_s"], abs=0.02)
+    assert any(line.startswith("  (d) bare nbclient execution, %d at once" % figures["workers"]) for line in lines)
     assert figures["peak_rss_mb"] > 300  # a worker with a kernel that imported TensorFlow
     # every student is in both gradebooks, with every grade cell
     a, b = runner.gradebook_dump(kept / "a", "01_forward_pass"), runner.gradebook_dump(kept / "b", "01_forward_pass")
