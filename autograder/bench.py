@@ -20,7 +20,8 @@ share one grading secret, and times:
 It checks that (a) and (b) recorded identical grades (per student, notebook and cell, read from the two
 gradebooks, after each run of (b)) and prints the times, the throughput ratio (a)/(b), the runner's overhead
 over bare execution ((b) with one job against (c)) and the peak memory of a worker with its kernel; then the
-same figures as one JSON line per class size. The endless-loop student is left out because its one cell would
+same figures as one JSON line per class size, and whether the machine held still while it ran (see
+:func:`unsteady`). The endless-loop student is left out because its one cell would
 cost a full cell time-out in every mode and tell nothing about throughput.
 
 Why (b) runs twice, around (a): a machine's speed drifts (a shared host, its clock, its caches), and the
@@ -94,6 +95,27 @@ def course_copy(src: Path, dest: Path) -> Path:
         else:
             shutil.copy(src / part, dest / part)
     return dest
+
+
+SPREAD = 0.08  # two timings of the same mode further apart than this: the machine moved under the run
+
+
+def unsteady(runner_runs: list[float], bare_runs: list[float], speedup_bare: float, cores: int) -> list[str]:
+    """Why this run's figures measure the machine's swings rather than the grader (empty: they do not).
+
+    The same work timed twice minutes apart should take about as long: on a quiet machine the two runs of
+    (b) and of (c) have been 0-7.5 % apart. And bare kernels cannot run more than ``cores`` times as fast
+    side by side as one at a time: when (d) says they did, (c) was slowed by something else.
+    """
+    why = []
+    for mode, runs in (("(b)", runner_runs), ("(c)", bare_runs)):
+        spread = (max(runs) - min(runs)) / (sum(runs) / len(runs))
+        if spread > SPREAD:
+            why.append("the two runs of %s %.0f %% apart (%s s)" % (mode, 100 * spread,
+                                                                  " and ".join("%.1f" % t for t in runs)))
+    if speedup_bare > cores:
+        why.append("bare kernels x%.2f faster side by side on %d cores" % (speedup_bare, cores))
+    return why
 
 
 def load() -> str:
@@ -179,6 +201,8 @@ def bench(root: Path, assignment: str, n: int, *, jobs: int | None = None, timeo
                    "speedup_runner": round(t_1 / t_b, 2), "speedup_bare": round(t_cs[-1] / t_d, 2),
                    "execute_step_s": round(t_x, 1), "jobs": jobs, "workers": res_b[0].workers,
                    "identical": identical, "load_after": load()}
+        why = unsteady(figures["runner_runs_s"], figures["bare_runs_s"], figures["speedup_bare"], cores)
+        figures["steady"], figures["unsteady_because"] = not why, why
         print("  throughput (a)/(b) = %.2f (over the mean of (b) before and after (a): %s s); runner overhead over "
               "bare ((b1)/(c) - 1) = %.1f %% (over the mean of (c) before and after (b1): %s s); peak RSS of a "
               "worker with its kernel = %d MB"
@@ -186,6 +210,12 @@ def bench(root: Path, assignment: str, n: int, *, jobs: int | None = None, timeo
                  " and ".join("%.1f" % t for t in t_cs), figures["peak_rss_mb"]), flush=True)
         print("  all cores against one: the runner x%.2f ((b1)/(b)); bare kernels x%.2f ((c) after (b1), over (d))"
               % (figures["speedup_runner"], figures["speedup_bare"]), flush=True)
+        if why:
+            print("  machine UNSTEADY during this run: %s. The ratio and the overhead above measure its swings as "
+                  "much as the grader: run again when the machine is quiet." % "; ".join(why), flush=True)
+        else:
+            print("  machine steady: each mode timed twice came out within %d %% of itself" % (100 * SPREAD),
+                  flush=True)
         return figures
     finally:
         if not keep:

@@ -54,6 +54,8 @@ def test_bench_grades_the_class_every_way_and_reports_the_figures(benched):
     assert figures["speedup_runner"] == pytest.approx(figures["runner_1job_s"] / figures["runner_s"], abs=0.02)
     assert figures["speedup_bare"] == pytest.approx(bare[-1] / figures["bare_parallel_s"], abs=0.02)
     assert any(line.startswith("  (d) bare nbclient execution, %d at once" % figures["workers"]) for line in lines)
+    assert figures["steady"] is (not figures["unsteady_because"])
+    assert any(line.startswith("  machine " + ("steady" if figures["steady"] else "UNSTEADY")) for line in lines)
     assert figures["peak_rss_mb"] > 300  # a worker with a kernel that imported TensorFlow
     # every student is in both gradebooks, with every grade cell
     a, b = runner.gradebook_dump(kept / "a", "01_forward_pass"), runner.gradebook_dump(kept / "b", "01_forward_pass")
@@ -77,3 +79,15 @@ def test_bench_comparison_names_a_grade_that_differs(benched):
     # and a student missing from one gradebook is named as such
     diffs = bench.compare(kept / "a", kept / "b", "01_forward_pass", names + ["nobody"])
     assert "nobody: missing from (a)" in diffs
+
+
+def test_bench_names_what_made_a_run_unsteady():
+    """Figures from a machine that moved under the run are flagged, with the timings that show it."""
+    assert bench.unsteady([150.0, 153.0], [270.0, 262.0], 1.9, 2) == []
+    why = bench.unsteady([202.9, 150.9], [256.3, 316.4], 2.25, 2)  # bench run 18
+    assert len(why) == 3
+    assert why[0].startswith("the two runs of (b) 29 % apart (202.9 and 150.9 s)")
+    assert why[1].startswith("the two runs of (c) 21 % apart")
+    assert why[2] == "bare kernels x2.25 faster side by side on 2 cores"
+    assert bench.unsteady([164.7, 151.4], [300.0, 300.0], 1.5, 2) == [
+        "the two runs of (b) 8 % apart (164.7 and 151.4 s)"]  # run 12

@@ -90,6 +90,46 @@ def test_kernels_running_side_by_side_share_the_cores(tmp_path, monkeypatch):
     assert runner.worker_env(tmp_path, 16)["OMP_NUM_THREADS"] == "1"
 
 
+def test_worker_checks_the_metadata_schema_once_with_the_same_verdicts(monkeypatch):
+    """The worker's nbgrader checks cell metadata against a validator built once, and says what stock
+    ``jsonschema.validate`` says: nothing for good metadata, the same error for bad."""
+    import jsonschema
+    from nbformat.v4 import new_code_cell
+    from nbgrader.nbgraderformat import MetadataValidator, common
+
+    def cell(**meta):
+        base = {"grade": True, "solution": False, "locked": True, "grade_id": "c1", "points": 2,
+                "schema_version": 3}
+        return new_code_cell("x = 1", metadata={"nbgrader": {**base, **meta}})
+
+    bad = [cell(points="two"), cell(grade_id=7), cell(locked="yes")]
+    stock = []
+    for c in bad:
+        with pytest.raises(jsonschema.ValidationError) as err:
+            MetadataValidator().validate_cell(c)
+        stock.append((str(err.value), list(err.value.path)))
+    monkeypatch.setattr(common, "jsonschema", common.jsonschema)  # undone after the test
+    checks = []
+    kind = jsonschema.validators.validator_for(MetadataValidator().schema)
+    monkeypatch.setattr(kind, "check_schema", classmethod(lambda cls, schema: checks.append(schema)))
+    runner._metadata_check_once()
+    assert common.jsonschema is not jsonschema and common.jsonschema.ValidationError is jsonschema.ValidationError
+    for _ in range(3):  # a new validator (and a new schema dict) per notebook, as nbgrader makes them
+        MetadataValidator().validate_nb(SimpleNamespace(cells=[cell(), cell(grade_id="c2", points=0.5),
+                                                               cell(grade_id="c3", grade=False)]))
+    assert len(checks) == 1
+    for c, (message, path) in zip(bad, stock):
+        with pytest.raises(jsonschema.ValidationError) as err:
+            MetadataValidator().validate_cell(c)
+        assert (str(err.value), list(err.value.path)) == (message, path)
+    other = {"$schema": "http://json-schema.org/draft-04/schema#", "type": "object",
+             "properties": {"points": {"type": "number"}}}
+    common.jsonschema.validate({"points": 1}, other)  # another schema is checked in its own right
+    with pytest.raises(jsonschema.ValidationError):
+        common.jsonschema.validate({"points": "1"}, other)
+    assert len(checks) == 2 and checks[1] == other
+
+
 def test_course_db_reads_the_configured_gradebook(tmp_path):
     """The runner writes where nbgrader_config.py says (db_url), and knows a server database from SQLite."""
     root = copy_course(tmp_path / "c")
