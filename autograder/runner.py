@@ -365,7 +365,8 @@ def _metadata_check_once() -> None:
             kind = validators.validator_for(schema)
             kind.check_schema(schema)
             last.clear()
-            last.update(schema=copy.deepcopy(schema), validator=kind(copy.deepcopy(schema)))
+            kept = copy.deepcopy(schema)  # the caller's dict may change; this copy never does
+            last.update(schema=kept, validator=kind(kept))
         error = exceptions.best_match(last["validator"].iter_errors(instance))
         if error is not None:
             raise error
