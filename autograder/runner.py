@@ -12,15 +12,16 @@ Design
   the cores busy while a worker waits for its kernel, and each kernel's thread pools get ``cores // jobs``
   threads (``THREAD_ENV``).
 * **A private gradebook per submission.** A worker never writes the course's gradebook: nbgrader runs
-  against a copy (``CourseDirectory.db_url`` pointed at ``.autograder/runner/.../<student>.db``, taken from
-  a snapshot of the gradebook made when the run starts). nbgrader writes autograded/<student>/<A>/ per
-  student, so no two workers touch the same folder either.
-* **One writer.** The parent process alone writes the course gradebook: when a worker is done, the
-  parent merges that submission's rows (the student, the submission's timestamp, each notebook's late
-  penalty, each grade's ``auto_score`` and ``needs_manual_grade``, each comment's ``auto_comment``) in one
-  transaction (:func:`merge_submission`). The merge is idempotent, never duplicates a row, and touches
-  nothing a grader entered by hand. No two processes ever write the SQLite file at once, so "database is
-  locked" cannot come from the runner at any ``jobs``.
+  against a fresh copy (``CourseDirectory.db_url`` pointed at ``.autograder/runner/.../slot-<k>.db``,
+  copied anew for every submission from a snapshot of the gradebook made when the run starts). nbgrader
+  writes autograded/<student>/<A>/ per student, so no two workers touch the same folder either.
+* **One writer.** The parent process alone writes the course gradebook: when a worker is done, it reads
+  the submission's rows back from its copy (the student, the submission's timestamp, each notebook's late
+  penalty, each grade's ``auto_score`` and ``needs_manual_grade``, each comment's ``auto_comment``) and
+  sends them with its reply; the parent merges them in one transaction (:func:`merge_submission`). The
+  merge is idempotent, never duplicates a row, and touches nothing a grader entered by hand. No two
+  processes ever write the SQLite file at once, so "database is locked" cannot come from the runner at
+  any ``jobs``.
 * **Faults.** A submission whose nbgrader run fails is reported and leaves the gradebook as it was; a
   worker that dies or hangs is killed with its kernels, replaced, and its submission retried once. Other
   students' grades are never touched by either.
@@ -173,6 +174,20 @@ def submission_rows(gb, assignment: str, student: str) -> dict:
                                       "needs_manual_grade": g.needs_manual_grade} for g in nb.grades},
                   "comments": {c.name: c.auto_comment for c in nb.comments}}
         for nb in sub.notebooks}}
+
+
+def rows_to_json(rows: dict) -> dict:
+    """:func:`submission_rows` as JSON data (the worker sends them to the parent); :func:`rows_from_json`
+    gives back an equal dict."""
+    stamp = rows["timestamp"]
+    return dict(rows, timestamp=None if stamp is None else stamp.isoformat())
+
+
+def rows_from_json(data: dict) -> dict:
+    import datetime
+
+    stamp = data["timestamp"]
+    return dict(data, timestamp=None if stamp is None else datetime.datetime.fromisoformat(stamp))
 
 
 def merge_submission(gb, assignment: str, student: str, rows: dict) -> None:
@@ -377,6 +392,46 @@ def _metadata_check_once() -> None:
     common.jsonschema = shim
 
 
+def _engines_kept(limit: int = 4) -> None:
+    """Let the worker's nbgrader reuse its database engines instead of making a new one at every opening.
+
+    nbgrader opens its gradebook (``nbgrader.api.Gradebook``) about ten times per submission, and each
+    opening makes a new SQLAlchemy engine, whose cache of compiled SQL starts empty: compiling the same
+    ~30 statements again for every submission was most of the worker's time in SQLAlchemy. Here
+    ``create_engine`` in nbgrader's module hands back the engine it made before for the same URL and
+    arguments (the ``limit`` most recent ones are kept). ``Gradebook.close`` still disposes of the engine's
+    connections, so no connection outlives a gradebook opening and a copy of the database replaced between
+    submissions is opened afresh; what is kept is the compiled SQL and the dialect's set-up. Only the
+    worker gets it.
+    """
+    import collections
+
+    from nbgrader import api
+    from sqlalchemy import create_engine
+
+    kept: collections.OrderedDict = collections.OrderedDict()
+
+    def engine_for(url, **kwargs):
+        key = (str(url), repr(sorted(kwargs.items())))
+        engine = kept.get(key)
+        if engine is None:
+            engine = kept[key] = create_engine(url, **kwargs)
+            while len(kept) > limit:
+                kept.popitem(last=False)[1].dispose()
+        kept.move_to_end(key)
+        return engine
+
+    api.create_engine = engine_for
+
+
+def _log_level(app) -> int:
+    """The level nbgrader was asked to log at (``--log-level``; INFO by default) as a number."""
+    import logging
+
+    level = app.log_level
+    return level if isinstance(level, int) else logging.getLevelName(str(level).upper())
+
+
 def worker_main(requests, replies, argv: list[str]) -> int:
     """Serve grading requests, one JSON line each from ``requests``, one JSON line each in reply to
     ``replies`` (text files), until the end of ``requests``."""
@@ -389,13 +444,19 @@ def worker_main(requests, replies, argv: list[str]) -> int:
 
     app = AutogradeApp.instance()
     app.initialize(argv)  # loads nbgrader_config.py from the course root (cwd), as the command line does
+    # traitlets leaves the app's logger at DEBUG and filters in its console handler; at the asked level
+    # here, nbclient's per-message debug lines (each cell's source among them) are neither made nor kept
+    level = _log_level(app)
+    app.log.setLevel(level)
     scratch = _scratch_sqlite()
     _metadata_check_once()
+    _engines_kept()
     for line in requests:
         task = json.loads(line)
         scratch["on"] = bool(task.get("scratch"))
         buf = io.StringIO()
         handler = logging.StreamHandler(buf)
+        handler.setLevel(level)
         handler.setFormatter(logging.Formatter("[%(name)s | %(levelname)s] %(message)s"))
         loggers = [app.log, logging.getLogger()]
         for lg in loggers:
@@ -412,6 +473,15 @@ def worker_main(requests, replies, argv: list[str]) -> int:
             reply["ok"] = False
             reply["error"] = (_last_error(buf.getvalue()) if type(exc).__name__ == "NbGraderException"
                               else traceback.format_exc(limit=5))
+        else:
+            if task.get("scratch"):  # the parent merges these into the course's gradebook
+                try:
+                    with open_gradebook(task["db_url"], app.coursedir.course_id) as gb:
+                        reply["rows"] = rows_to_json(submission_rows(gb, task["assignment"], task["student"]))
+                except Exception:
+                    reply["ok"] = False
+                    reply["error"] = ("graded, but its grades could not be read back from the worker's copy "
+                                      "of the gradebook: %s" % traceback.format_exc(limit=5))
         finally:
             for lg in loggers:
                 lg.removeHandler(handler)
@@ -582,6 +652,7 @@ class Outcome:
     error: str | None = None
     log: str = ""
     span: tuple[float, float] = (0.0, 0.0)  # (start, end) of its grading, seconds since the workers started
+    rows: dict | None = field(default=None, repr=False)  # what the worker graded, until it is merged
 
 
 @dataclass
@@ -699,16 +770,28 @@ def _grade_all(root, assignment, todo, result, *, db_url, course_id, direct, wor
     live: dict[int, Worker] = {}
     live_lock = threading.Lock()
 
-    def private_db(student: str) -> Path:
-        return work / ("%s.db" % student)
+    def private_db(k: int) -> Path:
+        """Slot k's copy of the gradebook: one path for all its submissions, so that its worker's nbgrader
+        keeps its compiled SQL (:func:`_engines_kept`)."""
+        return work / ("slot-%d.db" % k)
+
+    def fresh_copy(k: int) -> None:
+        """The snapshot, copied anew for slot k's next submission, with no journal left behind by a worker
+        that died while writing."""
+        dest = private_db(k)
+        for name in (dest.name, dest.name + "-journal", dest.name + "-wal", dest.name + "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                (work / name).unlink()
+        shutil.copyfile(template, dest)
 
     def record(gb, outcome: Outcome) -> None:
         """Merge the submission's rows into the course's gradebook (the only writer), then check it."""
         try:
             if not direct:
-                with open_gradebook("sqlite:///" + str(private_db(outcome.student)), course_id) as src:
-                    rows = submission_rows(src, assignment, outcome.student)
-                merge_submission(gb, assignment, outcome.student, rows)
+                if outcome.rows is None:
+                    raise ValueError("its worker sent no grades")
+                merge_submission(gb, assignment, outcome.student, rows_from_json(outcome.rows))
+                outcome.rows = None
             gb.db.expire_all()
             why = graded_state(root, assignment, outcome.student, gb)
             if why is not None:
@@ -729,9 +812,9 @@ def _grade_all(root, assignment, todo, result, *, db_url, course_id, direct, wor
                     with live_lock:
                         live[k] = worker
                 if not direct:
-                    shutil.copyfile(template, private_db(student))
+                    fresh_copy(k)
                 task = {"assignment": assignment, "student": student, "scratch": not direct,
-                        "db_url": db_url if direct else "sqlite:///" + str(private_db(student))}
+                        "db_url": db_url if direct else "sqlite:///" + str(private_db(k))}
                 try:
                     reply = worker.grade(task, TASK_TIMEOUT, stop)
                 except WorkerDied as exc:
@@ -739,7 +822,7 @@ def _grade_all(root, assignment, todo, result, *, db_url, course_id, direct, wor
                     worker.kill()
                     worker = None
                     continue
-                outcome.error, outcome.log = reply["error"], reply["log"]
+                outcome.error, outcome.log, outcome.rows = reply["error"], reply["log"], reply.get("rows")
                 outcome.status = "graded" if reply["ok"] else "failed"
                 break
         except Exception as exc:  # the runner's own trouble (a full disk, say): this submission only
@@ -790,9 +873,6 @@ def _grade_all(root, assignment, todo, result, *, db_url, course_id, direct, wor
                 received += 1
                 if outcome.status == "graded":
                     record(gb, outcome)
-                if not direct:
-                    with contextlib.suppress(OSError):
-                        private_db(outcome.student).unlink()
                 result.outcomes[outcome.student] = outcome
                 if verbose and outcome.log:
                     bar.write(outcome.log.rstrip())

@@ -9,6 +9,7 @@ runner's copy and check that it still matches the serial one.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import sqlite3
@@ -130,6 +131,45 @@ def test_worker_checks_the_metadata_schema_once_with_the_same_verdicts(monkeypat
     assert len(checks) == 2 and checks[1] == other
 
 
+def test_worker_reuses_engines_but_no_connection_outlives_a_gradebook(tmp_path, monkeypatch):
+    """The worker's nbgrader gets back the engine it made for a URL (its compiled SQL kept), while each
+    closed gradebook leaves no connection open: a copy replaced between submissions is read afresh."""
+    from nbgrader import api
+
+    monkeypatch.setattr(api, "create_engine", api.create_engine)  # undone after the test
+    compiled = []
+    import sqlalchemy.sql.compiler as sql_compiler
+
+    real_init = sql_compiler.SQLCompiler.__init__
+    monkeypatch.setattr(sql_compiler.SQLCompiler, "__init__",
+                        lambda self, *a, **k: compiled.append(1) or real_init(self, *a, **k))
+    first, second = tmp_path / "first.db", tmp_path / "slot.db"
+    for path, who in ((first, "ada"), (second, "bob")):
+        with api.Gradebook("sqlite:///%s" % path) as gb:
+            gb.add_student(who)
+
+    def students(path):
+        with api.Gradebook("sqlite:///%s" % path) as gb:
+            return gb.engine, [s.id for s in gb.students]
+
+    runner._engines_kept(limit=2)
+    engine, names = students(second)
+    assert names == ["bob"]
+    before = len(compiled)
+    again, names = students(second)
+    assert again is engine and names == ["bob"] and len(compiled) == before  # nothing compiled anew
+    assert engine.pool.checkedout() == 0
+    second.unlink()
+    shutil.copyfile(first, second)  # the parent's fresh copy for the slot's next submission
+    again, names = students(second)
+    assert again is engine and names == ["ada"]
+    other, _ = students(first)
+    assert other is not engine
+    third = tmp_path / "third.db"
+    shutil.copyfile(first, third)
+    students(third)
+    assert students(second)[0] is not engine  # only the two most recent are kept
+
 def test_course_db_reads_the_configured_gradebook(tmp_path):
     """The runner writes where nbgrader_config.py says (db_url), and knows a server database from SQLite."""
     root = copy_course(tmp_path / "c")
@@ -213,6 +253,9 @@ def test_gradebook_is_complete_each_grade_once_never_locked(graded):
     assert all(n == 1 for _, _, n in rows)
     logs = "".join(o.log + (o.error or "") for o in graded.result.outcomes.values())
     assert "database is locked" not in logs
+    # each submission's log holds nbgrader's lines at its own level (INFO), not nbclient's debug chatter
+    assert all("| INFO] Autograding" in graded.result.outcomes[s].log for s in ("correct", "blank"))
+    assert "| DEBUG]" not in logs
     with gradebook(graded.par) as gb:
         assert all(runner.graded_state(graded.par, A, s, gb) is None for s in NAMES)
 
@@ -370,6 +413,8 @@ def test_merge_is_idempotent_and_keeps_manual_scores(graded):
     """Merging a submission twice changes nothing; a grader's manual score survives and is flagged for review."""
     with gradebook(graded.par) as gb:
         rows = runner.submission_rows(gb, A, "correct")
+        assert rows["timestamp"] is not None
+        assert runner.rows_from_json(json.loads(json.dumps(runner.rows_to_json(rows)))) == rows  # worker to parent
         gb.find_grade("sigmoid", SPEC.notebook, A, "correct").manual_score = 1.0
         gb.db.commit()
         runner.merge_submission(gb, A, "correct", rows)
