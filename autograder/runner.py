@@ -74,7 +74,10 @@ EXTRA_WORKERS = 2
 WORKER_NAME = template.WORKER_NAME  # the name a worker process shows (ps, top, psutil)
 TASK_TIMEOUT = 1800  # seconds a worker may take for one submission before it is killed (hung, not slow)
 MAX_TASKS_PER_WORKER = 200  # a worker is replaced after this many submissions (bounds slow leaks)
-RETRIES = 1  # extra attempts for a submission whose worker died or hung
+RETRIES = 1  # extra attempts for a submission whose worker died or hung, or whose kernel would not start
+# how a worker's error says that no kernel could be started (autograder.sandbox.KernelStartError): the
+# grader's trouble, not the student's, so the submission is tried again
+KERNEL_START_FAILED = "KernelStartError"
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Entry|Interrupt)\b")
 
 
@@ -824,6 +827,8 @@ def _grade_all(root, assignment, todo, result, *, db_url, course_id, direct, wor
                     continue
                 outcome.error, outcome.log, outcome.rows = reply["error"], reply["log"], reply.get("rows")
                 outcome.status = "graded" if reply["ok"] else "failed"
+                if not reply["ok"] and KERNEL_START_FAILED in (reply["error"] or ""):
+                    continue  # nothing was graded: again, while attempts are left
                 break
         except Exception as exc:  # the runner's own trouble (a full disk, say): this submission only
             outcome.status, outcome.error = "failed", "the runner failed on this submission: %s" % exc

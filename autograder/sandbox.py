@@ -14,7 +14,10 @@
 * a kernel that dies, stops answering, or runs out of time does not abort the notebook: the cell where it
   happened gets an error output that says why (``KernelDied``, ``NotebookTimeout``, ``KernelUnresponsive``),
   every later code cell an error output ``NotRun`` that names that cell, and the judge gives each question
-  left unanswered 0 points with that reason.
+  left unanswered 0 points with that reason;
+* a kernel that cannot be started at all (before any of the student's code has run) is the grader's
+  trouble: ``KernelStartError`` is raised, no grade is saved, and the submission is reported as failed
+  (the runner grades it again once).
 
 Where bubblewrap is not usable, ``sandbox = "auto"`` falls back to ``"none"``: the limits still apply, the
 isolation does not; the log and the notebook's metadata (``autograder_sandbox``) say so loudly.
@@ -267,11 +270,13 @@ class SandboxKernelManager(AsyncKernelManager):
 
     async def _async_pre_start_kernel(self, **kw):
         spec = self.sandbox_spec or {}
+        # Unix sockets in the kernel's own folder, in every mode: TCP ports are picked free by one process and
+        # bound later by the kernel, and a kernel started meanwhile by another worker can take the same one
+        private = self._private_dir()
+        self.transport = "ipc"
+        self.ip = str(private / "k")
+        self.connection_file = str(private / "kernel.json")
         if spec.get("mode") == "bwrap":
-            private = self._private_dir()
-            self.transport = "ipc"
-            self.ip = str(private / "k")
-            self.connection_file = str(private / "kernel.json")
             if self.kernel_spec is not None:
                 # SIGINT to the process group reaches the kernel twice (bwrap's init passes it on as well),
                 # which can break the kernel; the control channel's interrupt_request delivers it once.
@@ -341,6 +346,12 @@ class SandboxKernelManager(AsyncKernelManager):
 
 # --------------------------------------------------------------------------------------------------
 # the execution step
+
+
+class KernelStartError(RuntimeError):
+    """No kernel could be started for a notebook: the grader's trouble, never the student's (none of their
+    code has run). Raised, not recorded as a fault, so that no grade is saved for the submission: nbgrader
+    reports it as failed and the runner grades it again (``autograder.runner``)."""
 
 
 class KernelFault(Exception):
@@ -527,14 +538,17 @@ class SafeExecute(Execute):
         except KernelFault as exc:
             fault = exc
         except DeadKernelError:
-            fault = KernelFault("KernelDied", "the kernel died%s (%s)" % (
-                "" if where is None else " in cell '%s'" % cell_name(cells[where], where),
-                describe_exit(self._exit_status())))
+            if where is None:
+                self._start_failed("the kernel died before it was ready (%s)" % describe_exit(self._exit_status()))
+            fault = KernelFault("KernelDied", "the kernel died in cell '%s' (%s)" % (
+                cell_name(cells[where], where), describe_exit(self._exit_status())))
         except Exception as exc:  # the kernel would not start, or the connection broke
+            why = str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__
+            if where is None:
+                self._start_failed("%s: %s" % (type(exc).__name__, why))
             self.log.exception("kernel failure")
-            fault = KernelFault("KernelFailed", "the kernel could not run the notebook%s (%s)" % (
-                "" if where is None else " (in cell '%s')" % cell_name(cells[where], where),
-                str(exc).splitlines()[0][:200] if str(exc) else type(exc).__name__))
+            fault = KernelFault("KernelFailed", "the kernel could not run the notebook (in cell '%s') (%s)"
+                                % (cell_name(cells[where], where), why))
         if fault is None:
             return None
         self.log.warning("%s: %s", fault.ename, fault.message)
@@ -547,6 +561,12 @@ class SafeExecute(Execute):
             else:
                 cell.outputs = [error_output("NotRun", fault.message)]
         return fault.message
+
+    def _start_failed(self, why: str):
+        """No cell has run: nothing here is the student's doing, so nothing is graded (:class:`KernelStartError`)."""
+        self.log.warning("no kernel could be started: %s", why)
+        raise KernelStartError("no kernel could be started for this notebook, so it was not graded (%s); "
+                               "grade it again" % why) from None
 
     def _notebook_timeout_msg(self, cell, index) -> str:
         return "the notebook ran past its time limit of %d s in cell '%s'" % (self.notebook_timeout,
@@ -628,6 +648,8 @@ class SafeNotebookExporter(NotebookExporter):
         if reason is None:
             try:
                 return super().from_filename(filename, resources, **kw)
+            except KernelStartError:  # the grader's trouble, not the file's: no grade at all
+                raise
             except Exception as exc:  # anything nbformat rejects
                 reason = "the notebook could not be read (%s)" % (str(exc).splitlines() or [type(exc).__name__])[0][:200]
         import nbformat

@@ -7,6 +7,7 @@ notebook limit 40 s here, so that the time-outs cost little.
 from __future__ import annotations
 
 import json
+import os
 import time
 
 import nbformat
@@ -190,6 +191,9 @@ def test_notebook_time_limit(graded):
 @pytest.mark.slow
 def test_resource_limits(graded):
     root = graded[0]
+    if _sandbox_meta(root, "resources").get("mode") == "none" and os.geteuid() == 0:
+        pytest.skip("graded as root without bubblewrap: root is exempt from the process limit, so nothing but the "
+                    "time limits stops the process storm (docs/sandbox.md); .ci/run installs bubblewrap")
     v = _v(root, "resources")
     assert v["forward_pass.sigmoid"]["points"] == 2  # huge output dropped, answer still judged
     for q in ("forward_pass.p_fake", "forward_pass.matmul", "forward_pass.c11", "forward_pass.n_params"):

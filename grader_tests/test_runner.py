@@ -454,3 +454,25 @@ def test_failing_submission_keeps_every_other_grade(graded):
     assert runner.gradebook_dump(graded.par, A).get("badstamp") is None
     assert not (graded.par / "autograded" / "badstamp" / A / NB).exists()
     assert any("badstamp" in line for line in runner.describe(result, graded.par))
+
+
+@pytest.mark.slow
+def test_a_kernel_that_will_not_start_costs_no_grade_and_is_tried_again(graded):
+    """No kernel can be started (here: the course names a kernel that does not exist): the grader's trouble,
+    so the submission is tried once more, then reported with the reason, and its earlier grades stay.
+    Graded again once kernels start, it gets the serial loop's grades."""
+    before = dump(graded.par)
+    config = graded.par / "nbgrader_config.py"
+    text = config.read_text()
+    config.write_text(text + '\nc.SafeExecute.kernel_name = "no-such-kernel"\n')
+    try:
+        result = runner.run(graded.par, A, ["correct"], jobs=2, force=True, timeout=TIMEOUT, progress=False)
+    finally:
+        config.write_text(text)
+    failed = result.outcomes["correct"]
+    assert failed.status == "failed" and failed.attempts == 1 + runner.RETRIES, failed
+    assert "no kernel could be started" in failed.error and "no-such-kernel" in failed.error, failed.error
+    assert dump(graded.par) == before
+    again = runner.run(graded.par, A, ["correct"], jobs=2, timeout=TIMEOUT, progress=False)
+    assert again.of("graded") == ["correct"], again.outcomes
+    assert dump(graded.par) == dump(graded.ser)

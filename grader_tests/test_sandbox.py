@@ -307,3 +307,51 @@ def test_describe_exit():
     assert sandbox.describe_exit(1) == "exit code 1"
     assert sandbox.describe_exit(-11).startswith("killed by SIGSEGV")
     assert sandbox.describe_exit(128 + 9).startswith("killed by SIGKILL")
+
+
+def _tiny_notebook(source: str):
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    return new_notebook(cells=[new_code_cell(source)], metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+
+
+class _Recording(sandbox.SandboxKernelManager):
+    """Records how each kernel was reached, and can start a kernel that exits at once (``dies``)."""
+
+    seen: list = []
+    dies = False
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        _Recording.seen.append((self.transport, self.ip))
+        if _Recording.dies:
+            return [sys.executable, "-c", "raise SystemExit(3)"]
+        return super().format_kernel_cmd(extra_arguments=extra_arguments)
+
+
+@pytest.mark.parametrize("mode", ["none", "bwrap"])
+def test_kernels_are_reached_over_unix_sockets_in_every_mode(tmp_path, monkeypatch, mode):
+    """No TCP ports: a port picked free by one worker and bound later by its kernel could meanwhile be
+    taken by another worker's kernel."""
+    if mode == "bwrap":
+        _need_bwrap()
+    monkeypatch.setattr(_Recording, "seen", [])
+    ex = sandbox.SafeExecute(sandbox=mode, timeout=30, kernel_manager_class=_Recording)
+    out, _ = ex.preprocess(_tiny_notebook("print(6 * 7)"), {"metadata": {"path": str(tmp_path)}})
+    assert [o.get("text") for o in out.cells[0].outputs] == ["42\n"]
+    assert "fault" not in out.metadata[sandbox.METADATA_KEY]
+    [(transport, ip)] = _Recording.seen
+    assert transport == "ipc" and not Path(ip).parent.exists()  # its socket folder is gone with it
+
+
+def test_a_kernel_that_cannot_start_is_not_graded(tmp_path, monkeypatch):
+    """Before any of the student's code has run, a failure is the grader's: raised (nbgrader saves no grade
+    and reports the submission; the runner grades it again), never recorded as the student's 0."""
+    nb = _tiny_notebook("print(1)")
+    res = {"metadata": {"path": str(tmp_path)}}
+    with pytest.raises(sandbox.KernelStartError, match="no kernel could be started.*no-such-kernel"):
+        sandbox.SafeExecute(sandbox="none", kernel_name="no-such-kernel").preprocess(nb, res)
+    monkeypatch.setattr(_Recording, "dies", True)
+    with pytest.raises(sandbox.KernelStartError, match="no kernel could be started.*(died|exit code 3)"):
+        sandbox.SafeExecute(sandbox="none", startup_timeout=30, kernel_manager_class=_Recording).preprocess(nb, res)
+    assert nb.cells[0].get("outputs", []) == []
