@@ -55,11 +55,21 @@ c.SafeExecute.shutdown_kernel = "immediate"
 # A submitted file that is not a readable notebook is graded as the released notebook with every question at 0
 # and the reason ("the notebook is not valid JSON"); the submitted file is left as it is (autograder/sandbox.py).
 c.Autograde.exporter_class = "autograder.sandbox.SafeNotebookExporter"
-# Grade cells a student deleted come back from the gradebook and are graded (instead of "needs manual grade").
-c.OverwriteCells.add_missing_cells = True
 
 # Students who are not yet in the gradebook are created when their first submission is graded.
 c.Autograde.create_student = True
+
+# Sanitizing a submission: nbgrader's steps, with each cell's grading metadata first set from the gradebook
+# and deleted grade cells put back (a notebook that marks a solution cell as a grade cell, breaks the
+# metadata or deletes a grade cell is graded as released; see autograder/preprocessors.py).
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "autograder.preprocessors.RestoreCells",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "nbgrader.preprocessors.OverwriteCells",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
 
 # The grading pipeline: fresh probes before execution, the judge after it (see autograder/preprocessors.py).
 c.Autograde.autograde_preprocessors = [

@@ -75,9 +75,6 @@ WORKER_NAME = template.WORKER_NAME  # the name a worker process shows (ps, top, 
 TASK_TIMEOUT = 1800  # seconds a worker may take for one submission before it is killed (hung, not slow)
 MAX_TASKS_PER_WORKER = 200  # a worker is replaced after this many submissions (bounds slow leaks)
 RETRIES = 1  # extra attempts for a submission whose worker died or hung, or whose kernel would not start
-# how a worker's error says that no kernel could be started (autograder.sandbox.KernelStartError): the
-# grader's trouble, not the student's, so the submission is tried again
-KERNEL_START_FAILED = "KernelStartError"
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Entry|Interrupt)\b")
 
 
@@ -445,6 +442,8 @@ def worker_main(requests, replies, argv: list[str]) -> int:
     from nbgrader.apps.autogradeapp import AutogradeApp
     from nbgrader.converters import Autograde
 
+    from . import sandbox
+
     app = AutogradeApp.instance()
     app.initialize(argv)  # loads nbgrader_config.py from the course root (cwd), as the command line does
     # traitlets leaves the app's logger at DEBUG and filters in its console handler; at the asked level
@@ -465,6 +464,7 @@ def worker_main(requests, replies, argv: list[str]) -> int:
         for lg in loggers:
             lg.addHandler(handler)
         reply = {"student": task["student"], "ok": True, "error": None}
+        starts_failed = sandbox.kernel_start_failures
         try:
             app.coursedir.assignment_id = task["assignment"]
             app.coursedir.student_id = task["student"]
@@ -488,6 +488,9 @@ def worker_main(requests, replies, argv: list[str]) -> int:
         finally:
             for lg in loggers:
                 lg.removeHandler(handler)
+        # no kernel could be started (autograder.sandbox.KernelStartError): the grader's trouble, not the
+        # student's; nothing was graded, so the runner tries the submission again
+        reply["kernel_start_failed"] = not reply["ok"] and sandbox.kernel_start_failures > starts_failed
         reply["log"] = buf.getvalue()[-20000:]
         replies.write(json.dumps(reply) + "\n")
         replies.flush()
@@ -827,7 +830,7 @@ def _grade_all(root, assignment, todo, result, *, db_url, course_id, direct, wor
                     continue
                 outcome.error, outcome.log, outcome.rows = reply["error"], reply["log"], reply.get("rows")
                 outcome.status = "graded" if reply["ok"] else "failed"
-                if not reply["ok"] and KERNEL_START_FAILED in (reply["error"] or ""):
+                if reply.get("kernel_start_failed"):
                     continue  # nothing was graded: again, while attempts are left
                 break
         except Exception as exc:  # the runner's own trouble (a full disk, say): this submission only

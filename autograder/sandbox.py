@@ -354,6 +354,11 @@ class KernelStartError(RuntimeError):
     reports it as failed and the runner grades it again (``autograder.runner``)."""
 
 
+# KernelStartErrors raised in this process: nbgrader logs the exception and raises its own, so a runner's
+# worker learns from this count, not from the text of the log, that a submission failed for want of a kernel
+kernel_start_failures = 0
+
+
 class KernelFault(Exception):
     def __init__(self, ename: str, message: str):
         super().__init__(message)
@@ -564,6 +569,8 @@ class SafeExecute(Execute):
 
     def _start_failed(self, why: str):
         """No cell has run: nothing here is the student's doing, so nothing is graded (:class:`KernelStartError`)."""
+        global kernel_start_failures
+        kernel_start_failures += 1
         self.log.warning("no kernel could be started: %s", why)
         raise KernelStartError("no kernel could be started for this notebook, so it was not graded (%s); "
                                "grade it again" % why) from None
@@ -636,6 +643,11 @@ class SafeNotebookExporter(NotebookExporter):
     such a file is replaced, in memory only, by the released notebook with ``autograder_damaged`` in its
     metadata; ``SafeExecute`` then runs no kernel and every question gets 0 with the reason. The submitted
     file itself is never changed.
+
+    Only the file's own faults count as damage: a file that cannot be read, or one that breaks the notebook
+    schema when read and then cannot be graded. Any other exception while grading (the gradebook, a kernel
+    that will not start, a bug in a preprocessor) is the grader's: it is raised, nbgrader saves no grade for
+    the submission and reports it, and the next run grades it again.
     """
 
     def from_filename(self, filename, resources=None, **kw):
@@ -646,12 +658,15 @@ class SafeNotebookExporter(NotebookExporter):
         except OSError as exc:
             reason = "the notebook could not be read (%s)" % exc.strerror
         if reason is None:
+            self._invalid = None  # set by from_file when the notebook breaks the schema
             try:
                 return super().from_filename(filename, resources, **kw)
-            except KernelStartError:  # the grader's trouble, not the file's: no grade at all
-                raise
-            except Exception as exc:  # anything nbformat rejects
-                reason = "the notebook could not be read (%s)" % (str(exc).splitlines() or [type(exc).__name__])[0][:200]
+            except _Unreadable as exc:
+                reason = str(exc)
+            except Exception as exc:
+                if self._invalid is None or isinstance(exc, KernelStartError):
+                    raise  # a valid notebook, or a kernel that never started: the grader's trouble
+                reason = self._invalid
         import nbformat
 
         info = (resources or {}).get("nbgrader", {})
@@ -666,6 +681,27 @@ class SafeNotebookExporter(NotebookExporter):
         if resources is not None:
             resources.setdefault("metadata", {})["path"] = os.path.dirname(os.path.abspath(filename))
         return self.from_notebook_node(nb, resources, **kw)
+
+    def from_file(self, file_stream, resources=None, **kw):
+        import nbformat
+
+        try:
+            nb = nbformat.read(file_stream, as_version=4)
+        except Exception as exc:  # anything nbformat cannot read or upgrade
+            raise _Unreadable("the notebook could not be read (%s)" % _first_line(exc)) from exc
+        try:
+            nbformat.validate(nb, relax_add_props=True)  # the check nbconvert makes after each preprocessor
+        except nbformat.ValidationError as exc:
+            self._invalid = "the notebook is not a valid Jupyter notebook (%s)" % _first_line(exc)
+        return self.from_notebook_node(nb, resources, **kw)
+
+
+class _Unreadable(Exception):
+    """A submitted file that nbformat could not read; its message is the reason given to the student."""
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
 
 
 def damage(raw: bytes) -> str | None:

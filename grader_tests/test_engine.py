@@ -216,3 +216,82 @@ def test_demo_and_test_classes_make_every_known_mistake_once(name):
         made = sorted(m for s in students for m in s.mistakes)
         assert made == every
         assert len({s.name for s in students}) == len(students)
+
+
+# --------------------------------------------------------------------------------------
+# sanitizing: which cells are graded, and for how many points, comes from the gradebook
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    import course_fixtures as cf
+    from autograder import grading
+
+    root = cf.make_course(tmp_path_factory.mktemp("restore") / "course")
+    grading.ensure_generated(root, cf.ASSIGNMENT)
+    return root, {"nbgrader": {"db_url": "sqlite:///%s" % (root / "gradebook.db"), "assignment": cf.ASSIGNMENT,
+                               "notebook": cf.NOTEBOOK[:-len(".ipynb")]}}
+
+
+def _released(root):
+    import nbformat
+
+    import course_fixtures as cf
+
+    return nbformat.read(str(root / "release" / cf.ASSIGNMENT / cf.NOTEBOOK), as_version=4)
+
+
+def _ids(nb):
+    return [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+
+
+def test_cells_grading_metadata_comes_from_the_gradebook(generated, caplog):
+    import copy
+
+    import nbformat
+    from nbgrader.preprocessors import CheckCellMetadata, DeduplicateIds, OverwriteCells
+
+    from autograder.preprocessors import RestoreCells
+
+    root, resources = generated
+    released = _released(root)
+    nb, _ = RestoreCells().preprocess(copy.deepcopy(released), resources)
+    assert _ids(nb) == _ids(released) and not caplog.records  # a notebook as released: nothing to say
+    flags = lambda meta: {k: v for k, v in meta.items() if k != "checksum"}  # noqa: E731
+    assert [flags(c.metadata.get("nbgrader", {})) for c in nb.cells] == \
+           [flags(c.metadata.get("nbgrader", {})) for c in released.cells]
+
+    nb = copy.deepcopy(released)
+    by_id = {c.metadata["nbgrader"]["grade_id"]: c for c in nb.cells if "nbgrader" in c.metadata}
+    by_id["solution_c11"].metadata["nbgrader"].update(grade=True, points=100)
+    del by_id["keras_hidden"].metadata["nbgrader"]["grade"]
+    by_id["decision_boundary"].metadata["nbgrader"]["schema_version"] = 99
+    by_id["check_matmul"].metadata["nbgrader"] = "not a mapping"
+    nb.cells.insert(0, nbformat.v4.new_code_cell("print(1)", metadata={"nbgrader": {
+        "grade": True, "grade_id": "bonus", "points": 50, "solution": False, "locked": False, "schema_version": 3}}))
+    copied = copy.deepcopy(by_id["sigmoid"])
+    copied["id"] = "copied"
+    nb.cells.insert(nb.cells.index(by_id["sigmoid"]), copied)
+    nb.cells.remove(by_id["n_params"])  # below a read-only check cell: nbgrader's own put-back fails here
+    nb.cells.remove(by_id["p_fake"])
+    nb.cells.remove(by_id["check_p_fake"])
+
+    nb, _ = RestoreCells().preprocess(nb, resources)
+    ids = _ids(nb)
+    assert [i for i in ids if i is not None] == [i for i in _ids(released) if i != "check_p_fake" and i is not None
+                                                 and i != "check_matmul"]
+    assert ids[0] is None and "nbgrader" not in nb.cells[0].metadata  # the made-up grade cell: ignored
+    assert ids[ids.index("sigmoid") - 1] is None  # the copy above the original: no longer a grade cell
+    assert ids[ids.index("n_params") - 1] == "check_n_params"  # put back where it was
+    assert ids[ids.index("p_fake") - 1] == "solution_p_fake"  # nearest cell above it that is still there
+    meta = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"] for c in nb.cells if "nbgrader" in c.metadata}
+    was = {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"] for c in released.cells if "nbgrader" in c.metadata}
+    for grade_id in ("solution_c11", "keras_hidden", "decision_boundary"):
+        assert flags(meta[grade_id]) == flags(was[grade_id]), grade_id
+    assert meta["solution_c11"]["grade"] is False and "points" not in meta["solution_c11"]
+    put_back = nb.cells[ids.index("n_params")]
+    assert "### BEGIN HIDDEN TESTS" in put_back.source  # the gradebook's cell, hidden checks included
+    # nbgrader's own sanitizing steps now accept the notebook (before: MissingEntry, KeyError, "old schema")
+    for step in (DeduplicateIds(), OverwriteCells(), CheckCellMetadata()):
+        nb, _ = step.preprocess(nb, resources)
+    assert [i for i in _ids(nb) if i is not None] == [i for i in ids if i is not None]

@@ -150,6 +150,11 @@ boundary = Sneaky("x1")
 KILLER = "n_params = 0\nimport os\nos._exit(0)\n"
 
 
+# the formatter's answers; "twin" hands in the same answers in the notebook as released
+FORMATTER_ANSWERS = {"solution_sigmoid": WRONG_SIGMOID, "solution_p_fake": "p_fake = 0.5\n", "solution_matmul": "C = 0\n",
+                     "solution_c11": "c11_correct = 13\n", "solution_n_params": "n_params = 0\n"}
+
+
 def attackers(root):
     spy = cf.student_notebook(root, synth.Student("spy", cells={
         "solution_sigmoid": IMPORT_KEY, "solution_p_fake": WRITE_OTHERS,
@@ -158,9 +163,7 @@ def attackers(root):
         "solution_sigmoid": FORGE, "solution_p_fake": FAKE_POINTS, "solution_c11": "c11_correct = 13\n",
         "solution_matmul": "C = np.ones((2, 3))\n", "solution_decision_boundary": SREPR,
         "solution_n_params": KILLER}))
-    formatter = cf.student_notebook(root, synth.Student("formatter", cells={
-        "solution_sigmoid": WRONG_SIGMOID, "solution_p_fake": "p_fake = 0.5\n", "solution_matmul": "C = 0\n",
-        "solution_c11": "c11_correct = 13\n", "solution_n_params": "n_params = 0\n"}))
+    formatter = cf.student_notebook(root, synth.Student("formatter", cells=FORMATTER_ANSWERS))
     cells = formatter.cells
     by_id = {synth.grade_id(c): c for c in cells}
     # a solution cell made a grade cell worth 100 points
@@ -177,6 +180,13 @@ def attackers(root):
     # a visible check cell deleted, the kernel spec changed
     cells.remove(by_id["check_c11"])
     formatter.metadata["kernelspec"] = {"name": "evil", "display_name": "evil", "language": "python"}
+    # metadata broken: not a mapping, a key removed, a schema from the future, a grade cell of its own
+    by_id["check_matmul"].metadata["nbgrader"] = "not a mapping"
+    del by_id["keras_hidden"].metadata["nbgrader"]["grade"]
+    by_id["decision_boundary"].metadata["nbgrader"]["schema_version"] = 99
+    bonus = nbformat.v4.new_code_cell("print('50 / 50 points')\n", metadata={"nbgrader": {
+        "grade": True, "grade_id": "bonus", "points": 50, "solution": False, "locked": False, "schema_version": 3}})
+    cells.insert(cells.index(by_id["check_matmul"]), bonus)
     return {"spy": spy, "forger": forger, "formatter": formatter}
 
 
@@ -198,7 +208,8 @@ def graded(tmp_path_factory):
               "secret": (root / ".autograder" / "secret").read_text()}
     for name, nb in attackers(root).items():
         cf.submit_notebook(root, name, nb)
-    grading.grade(root, cf.ASSIGNMENT, ["spy", "forger", "formatter"])
+    synth.build_class(root, cf.ASSIGNMENT, [synth.Student("twin", cells=FORMATTER_ANSWERS)])
+    grading.grade(root, cf.ASSIGNMENT, ["spy", "forger", "formatter", "twin"])
     feedback.generate(root, cf.ASSIGNMENT, None)
     return root, before
 
@@ -275,11 +286,19 @@ def test_srepr_injection_runs_nothing_in_the_grader(graded):
 @pytest.mark.slow
 def test_notebook_format_attacks_gain_nothing(graded):
     root = graded[0]
-    v = _v(root, "formatter")
-    for q in ("forward_pass.sigmoid", "forward_pass.p_fake", "forward_pass.matmul", "forward_pass.c11",
-              "forward_pass.n_params"):
-        assert q in v, sorted(v)
+    v, twin = _v(root, "formatter"), _v(root, "twin")
+    assert sorted(v) == sorted(twin) and len(v) == 12
+    for q in v:  # no attack gains a point over the same answers in the released notebook
+        assert v[q]["points"] <= twin[q]["points"], (q, v[q]["message"], twin[q]["message"])
+    for q in ("forward_pass.matmul", "forward_pass.c11"):  # the edited check, the 100-point solution cell
         assert v[q]["points"] == 0, (q, v[q]["message"])
+    # graded as released, not refused and not called damaged: the deleted grade cell was put back and
+    # judged, the copied one graded once, the broken metadata restored, the made-up grade cell ignored
+    for q in ("forward_pass.n_params", "forward_pass.sigmoid", "forward_pass.neuron_forward",
+              "forward_pass.decision_boundary", "forward_pass.keras_hidden", "forward_pass.keras_trained"):
+        assert (v[q]["points"], v[q]["status"]) == (twin[q]["points"], twin[q]["status"]), (q, v[q]["message"])
+    assert v["forward_pass.n_params"]["status"] == "incorrect", v["forward_pass.n_params"]["message"]
+    assert v["forward_pass.keras_hidden"]["points"] == v["forward_pass.keras_hidden"]["max_points"]
     cells = cf.gradebook_cell_scores(root, "formatter")
     victim = cf.gradebook_cell_scores(root, "victim")
     assert set(cells) == set(victim)  # no new grade cell, none lost
@@ -300,7 +319,7 @@ def test_nothing_hidden_leaks_into_autograded_or_feedback(graded):
 
 @pytest.mark.slow
 def test_attackers_get_no_more_than_the_maximum(graded):
-    scores = cf.gradebook_scores(graded[0], ["spy", "forger", "formatter"])
+    scores = cf.gradebook_scores(graded[0], ["spy", "forger", "formatter", "twin"])
     assert all(s is not None and 0 <= s <= 23 for s in scores.values()), scores
 
 
@@ -316,7 +335,7 @@ def test_sigkill_mid_batch_then_rerun_gives_the_same_grades(graded):
     import time
 
     root = graded[0]
-    names = ["forger", "formatter", "spy", "victim"]  # the order nbgrader grades them in
+    names = ["forger", "formatter", "spy", "twin", "victim"]  # the order nbgrader grades them in
     before = {n: cf.gradebook_cell_scores(root, n) for n in names}
     first = root / "autograded" / "forger" / cf.ASSIGNMENT / cf.NOTEBOOK
     stamp = first.stat().st_mtime

@@ -355,3 +355,56 @@ def test_a_kernel_that_cannot_start_is_not_graded(tmp_path, monkeypatch):
     with pytest.raises(sandbox.KernelStartError, match="no kernel could be started.*(died|exit code 3)"):
         sandbox.SafeExecute(sandbox="none", startup_timeout=30, kernel_manager_class=_Recording).preprocess(nb, res)
     assert nb.cells[0].get("outputs", []) == []
+
+
+def _export(tmp_path, text: str, fail: Exception | None = None):
+    """Run ``text`` through the submission exporter with one preprocessor that reads every cell's source
+    (as nbgrader's do) and raises ``fail``, when given, the first time only (a passing fault of the grader's,
+    such as a busy gradebook): (notebook, damage reason or None)."""
+    from nbconvert.preprocessors import Preprocessor
+
+    faults = [fail] if fail is not None else []
+
+    class Reads(Preprocessor):
+        def preprocess(self, nb, resources):
+            for cell in nb.cells:
+                cell.source.splitlines()
+                if cell.cell_type == "code":
+                    cell.outputs = []
+            if faults:
+                raise faults.pop()
+            return nb, resources
+
+    path = tmp_path / "submitted.ipynb"
+    path.write_text(text)
+    exporter = sandbox.SafeNotebookExporter(default_preprocessors=[])  # as nbgrader: its own only
+    exporter.register_preprocessor(Reads(), enabled=True)
+    body, _ = exporter.from_filename(str(path), {})
+    nb = nbformat.reads(body, as_version=4)
+    return nb, nb.metadata.get(sandbox.DAMAGED_KEY)
+
+
+def test_only_the_files_own_faults_count_as_damage(tmp_path):
+    good = nbformat.writes(_tiny_notebook("x = 1"))
+    nb, why = _export(tmp_path, good)
+    assert why is None and nb.cells[0].source == "x = 1"
+    # the grader's trouble on a good notebook is raised (no grade saved), never a damaged 0
+    with pytest.raises(RuntimeError, match="the gradebook went away"):
+        _export(tmp_path, good, RuntimeError("the gradebook went away"))
+    with pytest.raises(sandbox.KernelStartError):
+        _export(tmp_path, good, sandbox.KernelStartError("no kernel could be started"))
+    # a notebook that breaks the schema but can be graded is graded (its bad output is cleared)
+    data = json.loads(good)
+    data["cells"][0]["outputs"] = [{"no": "output type"}]
+    nb, why = _export(tmp_path, json.dumps(data))
+    assert why is None and nb.cells[0].outputs == []
+    # one that breaks the schema and cannot be graded is damaged, with nbformat's reason
+    del data["cells"][0]["source"]
+    nb, why = _export(tmp_path, json.dumps(data))
+    assert why.startswith("the notebook is not a valid Jupyter notebook (") and "source" in why, why
+    # ... unless the kernel never started: that is still the grader's
+    with pytest.raises(sandbox.KernelStartError):
+        _export(tmp_path, json.dumps(data), sandbox.KernelStartError("no kernel could be started"))
+    # a version-3 file nbformat cannot upgrade could not be read
+    nb, why = _export(tmp_path, json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": 7, "metadata": {}}))
+    assert why.startswith("the notebook could not be read ("), why
