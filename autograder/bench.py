@@ -37,6 +37,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import resource
 import shutil
 import subprocess
 import tempfile
@@ -100,12 +101,16 @@ def course_copy(src: Path, dest: Path) -> Path:
 SPREAD = 0.08  # two timings of the same mode further apart than this: the machine moved under the run
 
 
-def unsteady(runner_runs: list[float], bare_runs: list[float], speedup_bare: float, cores: int) -> list[str]:
+def unsteady(runner_runs: list[float], bare_runs: list[float], speedup_bare: float, cores: int,
+             busy: float | None = None) -> list[str]:
     """Why this run's figures measure the machine's swings rather than the grader (empty: they do not).
 
     The same work timed twice minutes apart should take about as long: on a quiet machine the two runs of
-    (b) and of (c) have been 0-7.5 % apart. And bare kernels cannot run more than ``cores`` times as fast
-    side by side as one at a time: when (d) says they did, (c) was slowed by something else.
+    (b) and of (c) have been 0-7.5 % apart. And bare kernels side by side cannot run more than ``cores /
+    busy`` times as fast as one at a time, ``busy`` being the cores one kernel at a time kept busy in (c)
+    (its CPU time over its wall time): when (d) says they did, (c) was slowed by something else. A kernel
+    that idles part of the time (waiting on its own threads, say) leaves room for more than ``cores``; one
+    that keeps more than a core busy is held to ``cores`` all the same (its threads may spin, not work).
     """
     why = []
     for mode, runs in (("(b)", runner_runs), ("(c)", bare_runs)):
@@ -113,8 +118,11 @@ def unsteady(runner_runs: list[float], bare_runs: list[float], speedup_bare: flo
         if spread > SPREAD:
             why.append("the two runs of %s %.0f %% apart (%s s)" % (mode, 100 * spread,
                                                                   " and ".join("%.1f" % t for t in runs)))
-    if speedup_bare > cores:
-        why.append("bare kernels x%.2f faster side by side on %d cores" % (speedup_bare, cores))
+    room = cores / min(busy, 1.0) if busy else cores
+    if speedup_bare > room:
+        why.append("bare kernels x%.2f faster side by side on %d cores%s" % (
+            speedup_bare, cores, "" if room == cores else
+            ", more than the x%.2f one at a time leaves room for (it kept %.2f cores busy)" % (room, busy)))
     return why
 
 
@@ -161,22 +169,28 @@ def bench(root: Path, assignment: str, n: int, *, jobs: int | None = None, timeo
         t_a = time.perf_counter() - t0
         print("  (a) nbgrader autograde --force, serial  %8.1f s  %5.2f s/submission   load %s"
               % (t_a, t_a / n, load()), flush=True)
-        same_b = compare(roots["a"], roots["b"], assignment, names)
+        same_b = keep_evidence(roots, assignment, compare(roots["a"], roots["b"], assignment, names), "b-before",
+                               res_b[0])
         res_b.append(parallel("after"))
-        same_b += compare(roots["a"], roots["b"], assignment, names)
+        same_b += keep_evidence(roots, assignment, compare(roots["a"], roots["b"], assignment, names), "b-after",
+                                res_b[1])
         t_b = sum(r.seconds for r in res_b) / len(res_b)
 
+        busy: list[float] = []  # cores each run of (c) kept busy
+
         def bare(label: str) -> float:
-            t = bare_execute(inputs, roots["c"], timeout)
-            print("  (c) bare nbclient execution, %-6s     %8.1f s  %5.2f s/submission   load %s"
-                  % (label, t, t / n, load()), flush=True)
+            usage: dict = {}
+            t = bare_execute(inputs, roots["c"], timeout, usage=usage)
+            busy.append(usage["cpu_s"] / t)
+            print("  (c) bare nbclient execution, %-6s     %8.1f s  %5.2f s/submission   load %s   %.2f cores busy"
+                  % (label, t, t / n, load(), busy[-1]), flush=True)
             return t
 
         t_cs = [bare("before")]
         res_1 = runner.run(roots["b"], assignment, jobs=1, force=True, timeout=timeout, progress=False,
                            extra_workers=0)
         t_1 = res_1.seconds
-        same_1 = compare(roots["a"], roots["b"], assignment, names)
+        same_1 = keep_evidence(roots, assignment, compare(roots["a"], roots["b"], assignment, names), "b1", res_1)
         t_x = executing(roots["b"], assignment, names)
         print("  (b1) runner --jobs 1                    %8.1f s  %5.2f s/submission   load %s\n"
               "       of which in the sandboxed execute step (kernel start to last cell): %.1f s"
@@ -199,9 +213,11 @@ def bench(root: Path, assignment: str, n: int, *, jobs: int | None = None, timeo
                    "runner_runs_s": [round(r.seconds, 1) for r in res_b], "bare_runs_s": [round(t, 1) for t in t_cs],
                    "runner_1job_s": round(t_1, 1), "bare_parallel_s": round(t_d, 1),
                    "speedup_runner": round(t_1 / t_b, 2), "speedup_bare": round(t_cs[-1] / t_d, 2),
+                   "bare_busy_cores": round(busy[-1], 2),
                    "execute_step_s": round(t_x, 1), "jobs": jobs, "workers": res_b[0].workers,
                    "identical": identical, "load_after": load()}
-        why = unsteady(figures["runner_runs_s"], figures["bare_runs_s"], figures["speedup_bare"], cores)
+        why = unsteady(figures["runner_runs_s"], figures["bare_runs_s"], figures["speedup_bare"], cores,
+                       figures["bare_busy_cores"])
         figures["steady"], figures["unsteady_because"] = not why, why
         print("  throughput (a)/(b) = %.2f (over the mean of (b) before and after (a): %s s); runner overhead over "
               "bare ((b1)/(c) - 1) = %.1f %% (over the mean of (c) before and after (b1): %s s); peak RSS of a "
@@ -220,6 +236,11 @@ def bench(root: Path, assignment: str, n: int, *, jobs: int | None = None, timeo
     finally:
         if not keep:
             shutil.rmtree(base, ignore_errors=True)
+
+
+def _children_cpu() -> float:
+    use = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return use.ru_utime + use.ru_stime
 
 
 def executing(root: Path, assignment: str, students: list[str]) -> float:
@@ -250,6 +271,35 @@ def compare(root_a: Path, root_b: Path, assignment: str, students: list[str]) ->
                                                          nb_.get("grades", {}).get(cell)))
         if ra != rb and not diffs:
             diffs.append("%s: comments, timestamp or penalty differ" % s)
+    return diffs
+
+
+def keep_evidence(roots: dict, assignment: str, diffs: list[str], label: str,
+                  result: runner.RunResult | None) -> list[str]:
+    """When (a) and a run of (b) differ: print each differing question's two verdicts, and keep both
+    autograded notebooks of each student concerned with the runner's log of it in a folder that outlives
+    the run (the next run of (b) overwrites them, and the bench deletes its courses). Returns ``diffs``."""
+    if not diffs:
+        return diffs
+    dest = Path(tempfile.mkdtemp(prefix="autograder-bench-differ-%s-" % label))
+    students = sorted({d.split("/")[0].split(":")[0] for d in diffs})
+    for s in students:
+        for k in ("a", "b"):
+            folder = roots[k] / "autograded" / s / assignment
+            if folder.is_dir():
+                shutil.copytree(folder, dest / k / s)
+        outcome = result.outcomes.get(s) if result is not None else None
+        if outcome is not None:
+            (dest / ("%s-runner.log" % s)).write_text("status %s, %d attempt(s), %.1f s\nerror: %s\n\n%s" % (
+                outcome.status, outcome.attempts, outcome.seconds, outcome.error, outcome.log))
+        va, vb = grading.verdicts(roots["a"], assignment, s), grading.verdicts(roots["b"], assignment, s)
+        for q in sorted(set(va) | set(vb)):
+            a, b = va.get(q, {}), vb.get(q, {})
+            if a.get("points") != b.get("points"):
+                print("  %s %s: (a) %s: %s | (%s) %s: %s" % (s, q, a.get("points"), str(a.get("message"))[:160],
+                                                            label, b.get("points"), str(b.get("message"))[:160]))
+    print("  grades of (a) and (%s) differ for %s; their autograded notebooks and the runner's logs are kept in %s"
+          % (label, ", ".join(students), dest), flush=True)
     return diffs
 
 
@@ -307,9 +357,12 @@ def bare_inputs(root: Path, assignment: str, students: list[str]) -> list[tuple]
     return out
 
 
-def bare_execute(inputs: list[tuple], root: Path, timeout: int | None, *, streams: int = 1, jobs: int = 1) -> float:
+def bare_execute(inputs: list[tuple], root: Path, timeout: int | None, *, streams: int = 1, jobs: int = 1,
+                 usage: dict | None = None) -> float:
     """Seconds to execute ``inputs`` with nbclient (a fresh kernel each), ``streams`` at once (each thread
-    takes the next notebook when its last is done), the kernels' thread pools shared out over ``jobs``."""
+    takes the next notebook when its last is done), the kernels' thread pools shared out over ``jobs``.
+    With ``usage``, its ``cpu_s`` is set to the CPU seconds the kernels used (they are this process's
+    children, each waited for once stopped)."""
     import asyncio
     import copy
     import queue
@@ -350,6 +403,7 @@ def bare_execute(inputs: list[tuple], root: Path, timeout: int | None, *, stream
                 errors.append(exc)  # raised below, in the calling thread; the other threads stop after theirs
 
     with _environ(env):
+        cpu0 = _children_cpu()
         t0 = time.perf_counter()
         if streams <= 1:
             stream(False)
@@ -360,6 +414,8 @@ def bare_execute(inputs: list[tuple], root: Path, timeout: int | None, *, stream
             for t in threads:
                 t.join()
         seconds = time.perf_counter() - t0
+        if usage is not None:
+            usage["cpu_s"] = _children_cpu() - cpu0
     if errors:
         raise RuntimeError("bare execution failed: %r" % errors[0]) from errors[0]
     return seconds

@@ -10,6 +10,8 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import shutil
+from pathlib import Path
 
 import pytest
 
@@ -76,6 +78,15 @@ def test_bench_comparison_names_a_grade_that_differs(benched):
         cell, notebook = grade.name, nb.name
     diffs = bench.compare(kept / "a", kept / "b", "01_forward_pass", names)
     assert len(diffs) == 1 and diffs[0].startswith("%s/%s/%s:" % (names[0], notebook, cell))
+    # what the bench keeps of a difference, for whoever looks into it
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert bench.keep_evidence({"a": kept / "a", "b": kept / "b"}, "01_forward_pass", diffs, "b1", None) == diffs
+    [line] = [line for line in out.getvalue().splitlines() if "differ for" in line]
+    evidence = Path(line.rsplit(" kept in ", 1)[1])
+    assert line.startswith("  grades of (a) and (b1) differ for %s;" % names[0])
+    assert {p.relative_to(evidence).parts[:2] for p in evidence.rglob("*.ipynb")} == {("a", names[0]), ("b", names[0])}
+    shutil.rmtree(evidence)
     # and a student missing from one gradebook is named as such
     diffs = bench.compare(kept / "a", kept / "b", "01_forward_pass", names + ["nobody"])
     assert "nobody: missing from (a)" in diffs
@@ -91,3 +102,11 @@ def test_bench_names_what_made_a_run_unsteady():
     assert why[2] == "bare kernels x2.25 faster side by side on 2 cores"
     assert bench.unsteady([164.7, 151.4], [300.0, 300.0], 1.5, 2) == [
         "the two runs of (b) 8 % apart (164.7 and 151.4 s)"]  # run 12
+    # a kernel that idled part of the time leaves room for more than x2 on 2 cores, and no more
+    assert bench.unsteady([150.0, 153.0], [270.0, 262.0], 2.11, 2, busy=0.8) == []
+    assert bench.unsteady([150.0, 153.0], [270.0, 262.0], 2.11, 2, busy=0.96) == [
+        "bare kernels x2.11 faster side by side on 2 cores, more than the x2.08 one at a time leaves room for "
+        "(it kept 0.96 cores busy)"]
+    # one that kept more than a core busy is held to the cores
+    assert bench.unsteady([150.0, 153.0], [270.0, 262.0], 2.2, 2, busy=1.3) == [
+        "bare kernels x2.20 faster side by side on 2 cores"]
