@@ -169,11 +169,12 @@ def bench(root: Path, assignment: str, n: int, *, jobs: int | None = None, timeo
         t_a = time.perf_counter() - t0
         print("  (a) nbgrader autograde --force, serial  %8.1f s  %5.2f s/submission   load %s"
               % (t_a, t_a / n, load()), flush=True)
-        same_b = keep_evidence(roots, assignment, compare(roots["a"], roots["b"], assignment, names), "b-before",
-                               res_b[0])
+        def differences(label: str, res: runner.RunResult) -> list[str]:
+            return keep_evidence(roots, assignment, compare(roots["a"], roots["b"], assignment, names), label, res)
+
+        same_b = differences("b-before", res_b[0])
         res_b.append(parallel("after"))
-        same_b += keep_evidence(roots, assignment, compare(roots["a"], roots["b"], assignment, names), "b-after",
-                                res_b[1])
+        same_b += differences("b-after", res_b[1])
         t_b = sum(r.seconds for r in res_b) / len(res_b)
 
         busy: list[float] = []  # cores each run of (c) kept busy
@@ -190,7 +191,7 @@ def bench(root: Path, assignment: str, n: int, *, jobs: int | None = None, timeo
         res_1 = runner.run(roots["b"], assignment, jobs=1, force=True, timeout=timeout, progress=False,
                            extra_workers=0)
         t_1 = res_1.seconds
-        same_1 = keep_evidence(roots, assignment, compare(roots["a"], roots["b"], assignment, names), "b1", res_1)
+        same_1 = differences("b1", res_1)
         t_x = executing(roots["b"], assignment, names)
         print("  (b1) runner --jobs 1                    %8.1f s  %5.2f s/submission   load %s\n"
               "       of which in the sandboxed execute step (kernel start to last cell): %.1f s"
