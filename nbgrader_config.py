@@ -31,7 +31,9 @@ c.SafeExecute.sandbox = "auto"
 c.SafeExecute.notebook_timeout = 300
 # Memory: RLIMIT_DATA (heap + anonymous mappings) in MiB. RLIMIT_AS stays off (0): address space also counts
 # reservations that use no memory (thread stacks, malloc arenas), which grow with the cores and threads.
-c.SafeExecute.memory_limit_mb = 4096
+# Not below 8192: PyTorch's CUDA build maps about 4.2 GiB of writable memory when Keras imports it (little of
+# it resident), and at 4096 the kernel dies before the first Keras cell.
+c.SafeExecute.memory_limit_mb = 8192
 c.SafeExecute.address_space_limit_mb = 0
 # CPU seconds per kernel process (RLIMIT_CPU; SIGXCPU, then SIGKILL). Several threads spend it faster than
 # the wall clock runs.

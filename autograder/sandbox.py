@@ -86,6 +86,8 @@ def gpu_devices() -> list[str]:
     return sorted(glob.glob("/dev/nvidia*") + glob.glob("/dev/dri/renderD*"))
 
 
+SANDBOX_USER = "student"  # the user name kernels see when they run under a user id of their own
+
 SYSTEM_ROOTS = {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "sbin", "sys", "tmp", "usr"}
 
 
@@ -156,6 +158,11 @@ def bwrap_command(cmd: list[str], *, workdir: Path | None, private: Path, hidden
     for name in env_unset:
         args += ["--unsetenv", name]
     env = {"HOME": str(private), "TMPDIR": "/tmp", "MPLCONFIGDIR": "/tmp/matplotlib", "IPYTHONDIR": "/tmp/ipython"}
+    if uid is not None:
+        # the kernel's user id has no entry in /etc/passwd, so getpass.getuser() would raise KeyError unless a
+        # name is in the environment (PyTorch's compiler asks for it when Keras imports it); the grader's own
+        # name, passed on otherwise, is no business of the kernel's either
+        env.update({name: SANDBOX_USER for name in ("LOGNAME", "USER", "LNAME", "USERNAME")})
     env.update(setenv or {})
     for name, value in env.items():
         args += ["--setenv", name, value]
@@ -382,7 +389,7 @@ class SafeExecute(Execute):
                         "isolation (limits only); 'auto': bwrap when usable, else 'none' with a loud warning"
                    ).tag(config=True)
     notebook_timeout = Integer(300, help="wall-clock seconds for a whole notebook (0: none)").tag(config=True)
-    memory_limit_mb = Integer(4096, help="RLIMIT_DATA of the kernel, MiB (heap and anonymous memory; 0: none)"
+    memory_limit_mb = Integer(8192, help="RLIMIT_DATA of the kernel, MiB (heap and anonymous memory; 0: none)"
                               ).tag(config=True)
     address_space_limit_mb = Integer(0, help="RLIMIT_AS, MiB (0: none; TensorFlow reserves far more virtual "
                                              "memory than it uses, so leave it off)").tag(config=True)

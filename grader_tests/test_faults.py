@@ -41,7 +41,7 @@ KERNEL_STUDENTS = {
         "solution_sigmoid": "print('x' * 1000 * 1000 * 40)\n"
                             "def sigmoid(z):\n    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))\n",
         # more memory than the limit
-        "solution_p_fake": "big = bytearray(8 * 1024 ** 3)\np_fake = 0.82\n",
+        "solution_p_fake": "big = bytearray(32 * 1024 ** 3)\np_fake = 0.82\n",
         # a process storm: children sleep, the limit stops it
         "solution_matmul": "import os, time\nkids = 0\nwhile True:\n    pid = os.fork()\n    if pid == 0:\n"
                            "        time.sleep(600)\n        os._exit(0)\n    kids += 1\n",

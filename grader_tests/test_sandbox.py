@@ -162,6 +162,19 @@ def test_memory_limit(course):
     assert out.strip() == "MemoryError", (out, err)
 
 
+def test_a_kernel_with_its_own_user_id_still_has_a_user_name(course, monkeypatch):
+    """getpass.getuser() must answer in the sandbox: PyTorch asks for it when Keras imports it on the torch backend."""
+    _need_bwrap()
+    if os.geteuid() != 0:
+        pytest.skip("kernels run under a user id of their own only when grading as root")
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):  # a grader started by a service or in a container
+        monkeypatch.delenv(name, raising=False)
+    root, work = course
+    rc, out, err = run_sandboxed(root, work, "import getpass, os\nprint(getpass.getuser(), os.getuid())\n")
+    assert rc == 0, err
+    assert out.split() == [sandbox.SANDBOX_USER, str(UID)]
+
+
 def test_file_size_limit(course):
     _need_bwrap()
     root, work = course
