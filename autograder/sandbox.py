@@ -86,6 +86,12 @@ def gpu_devices() -> list[str]:
     return sorted(glob.glob("/dev/nvidia*") + glob.glob("/dev/dri/renderD*"))
 
 
+# Set in every kernel's environment, whatever the grader's says: float32 matrix products at full float32
+# precision on GPUs too, so that a Keras answer is judged the same on any device (the judge compares the
+# model's predictions with a float64 forward pass). cuBLAS and cuDNN (TensorFlow, PyTorch) read the first,
+# JAX the second; PyTorch already keeps float32 products exact by default.
+KERNEL_ENV = {"NVIDIA_TF32_OVERRIDE": "0", "JAX_DEFAULT_MATMUL_PRECISION": "highest"}
+
 SANDBOX_USER = "student"  # the user name kernels see when they run under a user id of their own
 
 SYSTEM_ROOTS = {"bin", "dev", "etc", "lib", "lib32", "lib64", "libx32", "proc", "sbin", "sys", "tmp", "usr"}
@@ -326,11 +332,12 @@ class SandboxKernelManager(AsyncKernelManager):
         limits = dict(spec.get("limits", {}))
         if os.geteuid() == 0 and spec.get("uid") is None:
             limits.pop("RLIMIT_NPROC", None)  # root is exempt from it anyway
-        if spec.get("mode") != "bwrap":
-            env = dict(kw.get("env") or os.environ)
+        env = dict(kw.get("env") or os.environ)
+        if spec.get("mode") != "bwrap":  # bwrap unsets these itself (--unsetenv)
             for name in spec.get("env_unset", []):
                 env.pop(name, None)
-            kw["env"] = env
+        env.update(KERNEL_ENV)
+        kw["env"] = env
         kw["preexec_fn"] = lambda: set_limits(limits)
         return await super()._async_launch_kernel(kernel_cmd, **kw)
 

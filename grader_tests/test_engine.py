@@ -138,6 +138,44 @@ def test_a_right_value_gets_the_points_and_a_wrong_one_names_its_mistake():
     assert "0.8205" not in json.dumps(wrong), "a value question's verdict must not reveal the answer"
 
 
+def _tf32(a):
+    """``a`` rounded to TensorFloat-32 (10 bits of mantissa), as a GPU's matrix units read float32 by default."""
+    a = np.asarray(a, dtype=np.float32).copy()
+    bits = a.view(np.uint32)
+    bits += 0x1000
+    bits &= 0xFFFFE000
+    return a
+
+
+def test_keras_predictions_are_judged_at_the_precision_of_the_device():
+    """A right hidden-layer model whose products ran at TF32 precision (a GPU's default) keeps its points;
+    predictions from another forward pass than its weights give (an activation changed) do not."""
+    from autograder import keras_checks as kc
+    from autograder.spec import Context
+
+    q = A.question("keras_hidden")
+    check = kc.predictions_match()
+    rng = np.random.default_rng(3)
+    sigmoid = lambda z: 1 / (1 + np.exp(-z))  # noqa: E731
+
+    def softmax(z):
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    for _ in range(20):
+        X = rng.normal(0, 3, size=(16, 2))
+        W1, b1, W2, b2 = rng.uniform(-3, 3, (2, 8)), rng.uniform(-1, 1, 8), rng.uniform(-3, 3, (8, 2)), rng.uniform(-1, 1, 2)
+        hidden = sigmoid((_tf32(X) @ _tf32(W1)).astype(np.float32) + np.float32(b1))
+        on_gpu = softmax((_tf32(hidden) @ _tf32(W2)).astype(np.float32) + np.float32(b2))
+        other = softmax(np.maximum(X @ W1 + b1, 0) @ W2 + b2)  # relu where the weights' layer says sigmoid
+        layers = [{"class": "Dense", "units": 8, "activation": "sigmoid", "use_bias": True, "weights": [W1, b1]},
+                  {"class": "Dense", "units": 2, "activation": "softmax", "use_bias": True, "weights": [W2, b2]}]
+        ctx = Context(question=q, rng=rng, inputs=X)
+        assert check({"layers": layers, "predictions": on_gpu}, ctx).passed
+        assert not np.allclose(on_gpu, softmax(sigmoid(X @ W1 + b1) @ W2 + b2), rtol=1e-4, atol=1e-6)
+        assert not check({"layers": layers, "predictions": other}, ctx).passed
+
+
 def test_reports_with_another_nonce_or_question_are_ignored():
     q, qid, ctx = p_fake_context()
     forged = [report("guess", qid, q.truth()), report("n", "forward_pass.c11", q.truth()),

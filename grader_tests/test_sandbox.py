@@ -357,6 +357,20 @@ def test_kernels_are_reached_over_unix_sockets_in_every_mode(tmp_path, monkeypat
     assert transport == "ipc" and not Path(ip).parent.exists()  # its socket folder is gone with it
 
 
+@pytest.mark.parametrize("mode", ["none", "bwrap"])
+def test_kernels_multiply_at_full_float32_precision_on_any_device(tmp_path, monkeypatch, mode):
+    """Grades must not depend on the device: TensorFloat-32 products stay off in every kernel, even when the
+    grader's own environment turned them on."""
+    if mode == "bwrap":
+        _need_bwrap()
+    monkeypatch.setenv("NVIDIA_TF32_OVERRIDE", "1")
+    monkeypatch.setenv("JAX_DEFAULT_MATMUL_PRECISION", "tensorfloat32")
+    ex = sandbox.SafeExecute(sandbox=mode, timeout=30)
+    code = "import os\nprint(os.environ['NVIDIA_TF32_OVERRIDE'], os.environ['JAX_DEFAULT_MATMUL_PRECISION'])"
+    out, _ = ex.preprocess(_tiny_notebook(code), {"metadata": {"path": str(tmp_path)}})
+    assert [o.get("text") for o in out.cells[0].outputs] == ["0 highest\n"]
+
+
 def test_a_kernel_that_cannot_start_is_not_graded(tmp_path, monkeypatch):
     """Before any of the student's code has run, a failure is the grader's: raised (nbgrader saves no grade
     and reports the submission; the runner grades it again), never recorded as the student's 0."""
