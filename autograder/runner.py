@@ -23,8 +23,10 @@ Design
   processes ever write the SQLite file at once, so "database is locked" cannot come from the runner at
   any ``jobs``.
 * **Faults.** A submission whose nbgrader run fails is reported and leaves the gradebook as it was; a
-  worker that dies or hangs is killed with its kernels, replaced, and its submission retried once. Other
-  students' grades are never touched by either.
+  worker that dies or hangs is killed with its kernels, replaced, and its submission retried once. So is a
+  submission the grader could not grade for its own reasons (``sandbox.GraderTrouble``: no kernel would
+  start, or a cell ran out of time because the machine was too busy to run it; on the last attempt such a
+  time-out counts as the notebook's). Other students' grades are never touched by any of these.
 * **Resumable.** A submission is *already graded* (:func:`graded_state`) when its autograded notebooks
   hold the judge's verdicts, are not older than any file of the submission, and the gradebook holds the
   submission's timestamp and, for every grade cell, the very score the autograded notebook shows. Those
@@ -74,7 +76,8 @@ EXTRA_WORKERS = 2
 WORKER_NAME = template.WORKER_NAME  # the name a worker process shows (ps, top, psutil)
 TASK_TIMEOUT = 1800  # seconds a worker may take for one submission before it is killed (hung, not slow)
 MAX_TASKS_PER_WORKER = 200  # a worker is replaced after this many submissions (bounds slow leaks)
-RETRIES = 1  # extra attempts for a submission whose worker died or hung, or whose kernel would not start
+RETRIES = 1  # extra attempts for a submission whose worker died or hung, whose kernel would not start, or
+# one of whose cells ran out of time while the machine was too busy to run it
 EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Exit|Entry|Interrupt)\b")
 
 
@@ -464,7 +467,10 @@ def worker_main(requests, replies, argv: list[str]) -> int:
         for lg in loggers:
             lg.addHandler(handler)
         reply = {"student": task["student"], "ok": True, "error": None}
-        starts_failed = sandbox.kernel_start_failures
+        troubles, busy = sandbox.grader_troubles, sandbox.busy_timeouts_counted
+        # a cell that timed out on a busy machine: the grader's trouble (tried again), but on a submission's
+        # last attempt the notebook's time-out, as on an idle machine
+        sandbox.busy_is_graders_fault = not task.get("last_attempt")
         try:
             app.coursedir.assignment_id = task["assignment"]
             app.coursedir.student_id = task["student"]
@@ -488,9 +494,11 @@ def worker_main(requests, replies, argv: list[str]) -> int:
         finally:
             for lg in loggers:
                 lg.removeHandler(handler)
-        # no kernel could be started (autograder.sandbox.KernelStartError): the grader's trouble, not the
-        # student's; nothing was graded, so the runner tries the submission again
-        reply["kernel_start_failed"] = not reply["ok"] and sandbox.kernel_start_failures > starts_failed
+        # no kernel could be started, or the machine was too busy to run a cell in time
+        # (autograder.sandbox.GraderTrouble): not the student's doing; nothing was graded, so the runner
+        # tries the submission again
+        reply["grader_trouble"] = not reply["ok"] and sandbox.grader_troubles > troubles
+        reply["busy_timeouts"] = sandbox.busy_timeouts_counted - busy
         reply["log"] = buf.getvalue()[-20000:]
         replies.write(json.dumps(reply) + "\n")
         replies.flush()
@@ -657,6 +665,7 @@ class Outcome:
     attempts: int = 0
     error: str | None = None
     log: str = ""
+    busy_timeouts: int = 0  # cells that ran out of time on its last attempt while the machine was too busy
     span: tuple[float, float] = (0.0, 0.0)  # (start, end) of its grading, seconds since the workers started
     rows: dict | None = field(default=None, repr=False)  # what the worker graded, until it is merged
 
@@ -820,7 +829,8 @@ def _grade_all(root, assignment, todo, result, *, db_url, course_id, direct, wor
                 if not direct:
                     fresh_copy(k)
                 task = {"assignment": assignment, "student": student, "scratch": not direct,
-                        "db_url": db_url if direct else "sqlite:///" + str(private_db(k))}
+                        "db_url": db_url if direct else "sqlite:///" + str(private_db(k)),
+                        "last_attempt": outcome.attempts > RETRIES}
                 try:
                     reply = worker.grade(task, TASK_TIMEOUT, stop)
                 except WorkerDied as exc:
@@ -829,8 +839,9 @@ def _grade_all(root, assignment, todo, result, *, db_url, course_id, direct, wor
                     worker = None
                     continue
                 outcome.error, outcome.log, outcome.rows = reply["error"], reply["log"], reply.get("rows")
+                outcome.busy_timeouts = reply.get("busy_timeouts", 0)
                 outcome.status = "graded" if reply["ok"] else "failed"
-                if reply.get("kernel_start_failed"):
+                if reply.get("grader_trouble"):
                     continue  # nothing was graded: again, while attempts are left
                 break
         except Exception as exc:  # the runner's own trouble (a full disk, say): this submission only
@@ -949,6 +960,11 @@ def describe(result: RunResult, root: Path) -> list[str]:
              % (len(graded), len(skipped), len(failed), result.seconds, result.workers)]
     for s in failed:
         lines.append("  failed: %s: %s" % (s, _last_line(result.outcomes[s].error)))
+    busy = [s for s in graded if result.outcomes[s].busy_timeouts]
+    if busy:
+        lines.append("  graded on a machine too busy for its time limits (a cell ran out of time while its kernel "
+                     "mostly waited for a CPU, twice): %s; grade again when the machine is quiet: "
+                     "--force %s" % (", ".join(busy), " ".join("--student " + s for s in busy)))
     devices = devices_seen(root, result.assignment, graded + skipped)
     if devices:
         lines.append("devices: " + ", ".join("%s (%d verdicts)" % kv for kv in sorted(devices.items())))

@@ -17,7 +17,12 @@
   left unanswered 0 points with that reason;
 * a kernel that cannot be started at all (before any of the student's code has run) is the grader's
   trouble: ``KernelStartError`` is raised, no grade is saved, and the submission is reported as failed
-  (the runner grades it again once).
+  (the runner grades it again once);
+* under the runner, so is a cell that ran out of time because the machine was too busy to run it: its
+  processes spent more of the time limit waiting for a CPU than running (``/proc/*/task/*/schedstat``).
+  ``MachineBusyError`` is raised, no grade is saved, and the runner grades the submission again; on that last
+  try a time-out counts as the notebook's whatever the load (``busy_is_graders_fault``), so a notebook that
+  starves itself of CPU on purpose is graded, not retried for ever.
 
 Where bubblewrap is not usable, ``sandbox = "auto"`` falls back to ``"none"``: the limits still apply, the
 isolation does not; the log and the notebook's metadata (``autograder_sandbox``) say so loudly.
@@ -362,15 +367,73 @@ class SandboxKernelManager(AsyncKernelManager):
 # the execution step
 
 
-class KernelStartError(RuntimeError):
-    """No kernel could be started for a notebook: the grader's trouble, never the student's (none of their
-    code has run). Raised, not recorded as a fault, so that no grade is saved for the submission: nbgrader
-    reports it as failed and the runner grades it again (``autograder.runner``)."""
+class GraderTrouble(RuntimeError):
+    """Grading could not be done for a reason that is not the student's. Raised, not recorded as a fault, so
+    that no grade is saved for the submission: nbgrader reports it as failed, and the runner grades it again
+    (``autograder.runner``)."""
 
 
-# KernelStartErrors raised in this process: nbgrader logs the exception and raises its own, so a runner's
-# worker learns from this count, not from the text of the log, that a submission failed for want of a kernel
-kernel_start_failures = 0
+class KernelStartError(GraderTrouble):
+    """No kernel could be started for a notebook (none of the student's code has run)."""
+
+
+class MachineBusyError(GraderTrouble):
+    """A cell ran out of time while its kernel spent most of that time waiting for a CPU, not running."""
+
+
+# GraderTroubles raised in this process: nbgrader logs the exception and raises its own, so a runner's
+# worker learns from this count, not from the text of the log, that a submission failed for the grader's reason
+grader_troubles = 0
+
+# Whether a cell that timed out on a busy machine is the grader's trouble (MachineBusyError) or, as on an idle
+# machine, the notebook's time-out. Off by default: `nbgrader autograde` alone never tries a submission again,
+# and a notebook that starves itself of CPU must still get a grade. The runner turns it on for every attempt
+# at a submission but the last.
+busy_is_graders_fault = False
+
+# Time-outs on a busy machine counted as the notebook's all the same (the last attempt): the runner's worker
+# reports them, so that the run's summary can name the submissions to grade again on a quiet machine
+busy_timeouts_counted = 0
+
+# A time-out is the machine's when the kernel's processes waited for a CPU longer than they ran, and for at
+# least this share of the cell's time.
+BUSY_WAIT_SHARE = 0.5
+
+
+def sched_times(pid: int) -> dict[str, tuple[float, float]] | None:
+    """{thread: (seconds run on a CPU, seconds spent runnable but waiting for one)} for every thread of process
+    ``pid`` and of its descendants, from ``/proc/<pid>/task/<tid>/schedstat``; None where none can be read.
+    (Threads that have ended are not listed: the kernel keeps no such count for them.)"""
+    import psutil
+
+    try:
+        procs = [psutil.Process(pid)]
+        procs += procs[0].children(recursive=True)
+    except psutil.Error:
+        return None
+    times = {}
+    for proc in procs:
+        try:
+            tids = os.listdir("/proc/%d/task" % proc.pid)
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open("/proc/%d/task/%s/schedstat" % (proc.pid, tid)) as f:
+                    on_cpu, on_queue = f.read().split()[:2]
+            except (OSError, ValueError):
+                continue
+            times[tid] = (int(on_cpu) / 1e9, int(on_queue) / 1e9)
+    return times or None
+
+
+def sched_delta(before: dict, after: dict) -> tuple[float, float]:
+    """(seconds run, seconds waited) between two :func:`sched_times`, by the threads alive at the second."""
+    ran = waited = 0.0
+    for tid, (r, w) in after.items():
+        r0, w0 = before.get(tid, (0.0, 0.0))
+        ran, waited = ran + max(r - r0, 0.0), waited + max(w - w0, 0.0)
+    return ran, waited
 
 
 class KernelFault(Exception):
@@ -535,6 +598,7 @@ class SafeExecute(Execute):
                     where = index
                     if self._deadline is not None and time.monotonic() >= self._deadline:
                         raise KernelFault("NotebookTimeout", self._notebook_timeout_msg(cell, index))
+                    before = self._sched_times()
                     try:
                         self.preprocess_cell(cell, resources, index)
                     except CellTimeoutError:  # no output end after the interrupt (nbclient's IOPub wait)
@@ -550,12 +614,15 @@ class SafeExecute(Execute):
                         if self._deadline is not None and time.monotonic() >= self._deadline - 0.5:
                             cell.outputs = [o for o in cell.outputs if o.get("ename") != "CellTimeoutError"]
                             raise KernelFault("NotebookTimeout", self._notebook_timeout_msg(cell, index))
+                        self._busy_check(before, cell, index)
                         if not self._responsive():
                             raise KernelFault("KernelUnresponsive",
                                               "timed out after %s s in cell '%s' and the kernel did not respond "
                                               "to the interrupt; it was stopped" % (self.timeout, cell_name(cell, index)))
         except KernelFault as exc:
             fault = exc
+        except MachineBusyError:
+            raise
         except DeadKernelError:
             if where is None:
                 self._start_failed("the kernel died before it was ready (%s)" % describe_exit(self._exit_status()))
@@ -583,11 +650,37 @@ class SafeExecute(Execute):
 
     def _start_failed(self, why: str):
         """No cell has run: nothing here is the student's doing, so nothing is graded (:class:`KernelStartError`)."""
-        global kernel_start_failures
-        kernel_start_failures += 1
+        global grader_troubles
+        grader_troubles += 1
         self.log.warning("no kernel could be started: %s", why)
         raise KernelStartError("no kernel could be started for this notebook, so it was not graded (%s); "
                                "grade it again" % why) from None
+
+    def _sched_times(self):
+        """(seconds, time) of the kernel's CPU use so far: ((ran, waited) or None, monotonic time)."""
+        proc = getattr(getattr(self.km, "provisioner", None), "process", None)
+        return (sched_times(proc.pid) if proc is not None else None), time.monotonic()
+
+    def _busy_check(self, before, cell, index) -> None:
+        """After a time-out: raise :class:`MachineBusyError` if the machine, not the cell, used up the time."""
+        global grader_troubles, busy_timeouts_counted
+        (start, t0), (end, t1) = before, self._sched_times()
+        if start is None or end is None:
+            return
+        (ran, waited), wall = sched_delta(start, end), t1 - t0
+        if waited <= ran or waited < BUSY_WAIT_SHARE * wall:
+            self.log.warning("cell '%s' timed out after %.1f s; its kernel ran %.1f s and waited %.1f s for a CPU",
+                          cell_name(cell, index), wall, ran, waited)
+            return
+        why = ("cell '%s' ran out of its %s s while the machine was too busy to run it: the kernel ran %.1f s "
+               "and waited %.1f s for a CPU" % (cell_name(cell, index), self.timeout, ran, waited))
+        if not busy_is_graders_fault:
+            busy_timeouts_counted += 1
+            self.log.warning("%s; counted as the notebook's time-out (last attempt)", why)
+            return
+        grader_troubles += 1
+        self.log.warning(why)
+        raise MachineBusyError("%s, so it was not graded; grade it again" % why)
 
     def _notebook_timeout_msg(self, cell, index) -> str:
         return "the notebook ran past its time limit of %d s in cell '%s'" % (self.notebook_timeout,
@@ -678,8 +771,8 @@ class SafeNotebookExporter(NotebookExporter):
             except _Unreadable as exc:
                 reason = str(exc)
             except Exception as exc:
-                if self._invalid is None or isinstance(exc, KernelStartError):
-                    raise  # a valid notebook, or a kernel that never started: the grader's trouble
+                if self._invalid is None or isinstance(exc, GraderTrouble):
+                    raise  # a valid notebook, or the grader's trouble (no kernel, a machine too busy)
                 reason = self._invalid
         import nbformat
 

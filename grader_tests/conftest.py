@@ -48,3 +48,12 @@ def graded_course(tmp_path_factory):
         return cache[assignment]
 
     return get
+
+
+@pytest.fixture
+def starved():
+    """The machine too busy for the kernels (e2e.starving)."""
+    from e2e import starving
+
+    with starving():
+        yield

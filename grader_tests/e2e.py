@@ -1,12 +1,16 @@
 """Helpers for end-to-end tests: a temporary copy of the course, graded with the real nbgrader apps."""
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
+import pytest
 
 from autograder import feedback, grading, synth
 
@@ -62,3 +66,30 @@ def gradebook_scores(root: Path, assignment: str, student: str) -> dict[str, flo
     with Gradebook("sqlite:///%s" % (root / "gradebook.db"), course_id="dl-course") as gb:
         sub = gb.find_submission(assignment, student)
         return {g.name: g.score for nb in sub.notebooks for g in nb.grades}
+
+
+def _favoured():
+    """In a burner: a session of its own, whose scheduling group outweighs a normal one about three times."""
+    with open("/proc/self/autogroup", "w") as f:
+        f.write("-5")
+
+
+@contextlib.contextmanager
+def starving():
+    """This process, and so every worker and kernel it starts, on one CPU, shared with two CPU-bound processes
+    that the scheduler favours: a kernel gets about a tenth of that CPU and waits for it most of the time.
+    (Each session is a scheduling group of its own, and kernels start sessions of their own, so burners of
+    normal priority would take only half the CPU from a kernel.)"""
+    if os.geteuid() != 0 or not os.path.exists("/proc/self/autogroup"):
+        pytest.skip("favouring the CPU-bound processes needs root and the scheduler's autogroups")
+    old = os.sched_getaffinity(0)
+    os.sched_setaffinity(0, {min(old)})
+    burners = [subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True,
+                                preexec_fn=_favoured) for _ in range(2)]
+    try:
+        yield
+    finally:
+        for b in burners:
+            b.kill()
+            b.wait()
+        os.sched_setaffinity(0, old)

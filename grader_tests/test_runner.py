@@ -23,7 +23,7 @@ import psutil
 import pytest
 
 from autograder import course, grading, runner, specs, synth
-from e2e import copy_course, use_shared_banknote
+from e2e import copy_course, starving, use_shared_banknote
 
 A = "01_forward_pass"
 SPEC = specs.get(A)
@@ -475,4 +475,23 @@ def test_a_kernel_that_will_not_start_costs_no_grade_and_is_tried_again(graded):
     assert dump(graded.par) == before
     again = runner.run(graded.par, A, ["correct"], jobs=2, timeout=TIMEOUT, progress=False)
     assert again.of("graded") == ["correct"], again.outcomes
+    assert dump(graded.par) == dump(graded.ser)
+
+
+@pytest.mark.slow
+def test_a_machine_too_busy_for_the_time_limits_costs_a_retry_then_is_named(graded):
+    """A cell that runs out of time while its kernel mostly waits for a CPU is the machine's doing, not the
+    student's: the submission is graded again. When the second try is just as starved its time-outs count
+    (a notebook must not starve itself into endless retries), and the run's summary names the submission to
+    grade again on a quiet machine, which gives it the serial loop's grades."""
+    with starving():
+        result = runner.run(graded.par, A, ["correct"], jobs=1, force=True, timeout=3, progress=False)
+    out = result.outcomes["correct"]
+    assert out.status == "graded" and out.attempts == 1 + runner.RETRIES and out.busy_timeouts >= 1, out
+    assert "too busy to run it" in out.log and "counted as the notebook's time-out (last attempt)" in out.log
+    [named] = [line for line in runner.describe(result, graded.par) if "too busy" in line]
+    assert named.endswith("--force --student correct"), named
+    assert dump(graded.par) != dump(graded.ser)  # its time-outs cost points
+    again = runner.run(graded.par, A, ["correct"], jobs=2, force=True, timeout=TIMEOUT, progress=False)
+    assert again.of("graded") == ["correct"] and not again.outcomes["correct"].busy_timeouts
     assert dump(graded.par) == dump(graded.ser)

@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import nbformat
@@ -369,6 +370,61 @@ def test_kernels_multiply_at_full_float32_precision_on_any_device(tmp_path, monk
     code = "import os\nprint(os.environ['NVIDIA_TF32_OVERRIDE'], os.environ['JAX_DEFAULT_MATMUL_PRECISION'])"
     out, _ = ex.preprocess(_tiny_notebook(code), {"metadata": {"path": str(tmp_path)}})
     assert [o.get("text") for o in out.cells[0].outputs] == ["0 highest\n"]
+
+
+def test_sched_times_counts_a_process_tree_and_its_threads():
+    code = ("import os, threading, time\n"
+            "def spin():\n    t = time.thread_time()\n    while time.thread_time() - t < 0.4: pass\n"
+            "    time.sleep(60)\n"
+            "if os.fork() == 0:\n    spin(); os._exit(0)\n"
+            "threading.Thread(target=spin, daemon=True).start()\n"
+            "t = time.thread_time()\nwhile time.thread_time() - t < 0.4: pass\n"
+            "print('spun', flush=True); time.sleep(60)\n")
+    proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        before = sandbox.sched_times(proc.pid)
+        assert proc.stdout.readline().strip() == "spun"
+        time.sleep(1.5)  # the other spins end too
+        after = sandbox.sched_times(proc.pid)
+        assert len(after) == 3  # the main thread, its thread, its child
+        ran, waited = sandbox.sched_delta(before, after)
+        assert ran >= 1.1 and waited >= 0  # three spins of 0.4 s
+    finally:
+        for child in __import__("psutil").Process(proc.pid).children(recursive=True):
+            child.kill()
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+    assert sandbox.sched_times(proc.pid) is None
+
+
+LOOP = "x = 0\nwhile True:\n    x += 1\n"
+
+
+def _timed_out(nb) -> bool:
+    return any(o.get("ename") == "CellTimeoutError" for o in nb.cells[0].outputs)
+
+
+def test_a_time_out_on_a_starved_machine_is_the_graders_trouble(tmp_path, starved, monkeypatch):
+    """The kernel waited for a CPU longer than it ran: no grade (the runner grades it again); on the last
+    attempt the same time-out is the notebook's, so a notebook cannot starve itself into endless retries."""
+    monkeypatch.setattr(sandbox, "busy_is_graders_fault", True)
+    res = {"metadata": {"path": str(tmp_path)}}
+    ex = sandbox.SafeExecute(sandbox="none", timeout=3)
+    troubles = sandbox.grader_troubles
+    with pytest.raises(sandbox.MachineBusyError, match="too busy to run it.*waited .* s for a CPU"):
+        ex.preprocess(_tiny_notebook(LOOP), res)
+    assert sandbox.grader_troubles == troubles + 1
+    monkeypatch.setattr(sandbox, "busy_is_graders_fault", False)
+    out, _ = sandbox.SafeExecute(sandbox="none", timeout=3).preprocess(_tiny_notebook(LOOP), res)
+    assert _timed_out(out)
+
+
+@pytest.mark.parametrize("code", [LOOP, "import time\ntime.sleep(60)\n"])
+def test_a_time_out_on_an_idle_machine_is_the_notebooks(tmp_path, code):
+    out, _ = sandbox.SafeExecute(sandbox="none", timeout=3).preprocess(_tiny_notebook(code),
+                                                                       {"metadata": {"path": str(tmp_path)}})
+    assert _timed_out(out)
 
 
 def test_a_kernel_that_cannot_start_is_not_graded(tmp_path, monkeypatch):
