@@ -400,26 +400,30 @@ busy_timeouts_counted = 0
 BUSY_WAIT_SHARE = 0.5
 
 
-def sched_times(pid: int) -> dict[str, tuple[float, float]] | None:
-    """{thread: (seconds run on a CPU, seconds spent runnable but waiting for one)} for every thread of process
-    ``pid`` and of its descendants, from ``/proc/<pid>/task/<tid>/schedstat``; None where none can be read.
-    (Threads that have ended are not listed: the kernel keeps no such count for them.)"""
+def process_tree(pid: int) -> list[int] | None:
+    """Process ``pid`` and all its descendants; None if it is gone."""
     import psutil
 
     try:
-        procs = [psutil.Process(pid)]
-        procs += procs[0].children(recursive=True)
+        proc = psutil.Process(pid)
+        return [pid] + [child.pid for child in proc.children(recursive=True)]
     except psutil.Error:
         return None
+
+
+def sched_times(pids: list[int] | None) -> dict[str, tuple[float, float]] | None:
+    """{thread: (seconds run on a CPU, seconds spent runnable but waiting for one)} for every thread of these
+    processes, from ``/proc/<pid>/task/<tid>/schedstat``; None where none can be read. (Threads that have
+    ended are not listed: the kernel keeps no such count for them.)"""
     times = {}
-    for proc in procs:
+    for pid in pids or ():
         try:
-            tids = os.listdir("/proc/%d/task" % proc.pid)
+            tids = os.listdir("/proc/%d/task" % pid)
         except OSError:
             continue
         for tid in tids:
             try:
-                with open("/proc/%d/task/%s/schedstat" % (proc.pid, tid)) as f:
+                with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
                     on_cpu, on_queue = f.read().split()[:2]
             except (OSError, ValueError):
                 continue
@@ -656,21 +660,27 @@ class SafeExecute(Execute):
         raise KernelStartError("no kernel could be started for this notebook, so it was not graded (%s); "
                                "grade it again" % why) from None
 
-    def _sched_times(self):
-        """(seconds, time) of the kernel's CPU use so far: ((ran, waited) or None, monotonic time)."""
+    def _sched_times(self, look_again: bool = False):
+        """(:func:`sched_times` of the kernel's processes, monotonic time). Before each cell it reads the
+        processes found the first time (a few files, no scan of the process table); after a time-out it looks
+        for the kernel's processes again, and a process started since counts from its start."""
         proc = getattr(getattr(self.km, "provisioner", None), "process", None)
-        return (sched_times(proc.pid) if proc is not None else None), time.monotonic()
+        if proc is None:
+            return None, time.monotonic()
+        if look_again or getattr(self, "_kernel_pids", None) is None or self._kernel_pids[0] != proc.pid:
+            self._kernel_pids = process_tree(proc.pid) or [proc.pid]
+        return sched_times(self._kernel_pids), time.monotonic()
 
     def _busy_check(self, before, cell, index) -> None:
         """After a time-out: raise :class:`MachineBusyError` if the machine, not the cell, used up the time."""
         global grader_troubles, busy_timeouts_counted
-        (start, t0), (end, t1) = before, self._sched_times()
+        (start, t0), (end, t1) = before, self._sched_times(look_again=True)
         if start is None or end is None:
             return
         (ran, waited), wall = sched_delta(start, end), t1 - t0
         if waited <= ran or waited < BUSY_WAIT_SHARE * wall:
             self.log.warning("cell '%s' timed out after %.1f s; its kernel ran %.1f s and waited %.1f s for a CPU",
-                          cell_name(cell, index), wall, ran, waited)
+                             cell_name(cell, index), wall, ran, waited)
             return
         why = ("cell '%s' ran out of its %s s while the machine was too busy to run it: the kernel ran %.1f s "
                "and waited %.1f s for a CPU" % (cell_name(cell, index), self.timeout, ran, waited))

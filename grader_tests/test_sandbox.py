@@ -382,10 +382,10 @@ def test_sched_times_counts_a_process_tree_and_its_threads():
             "print('spun', flush=True); time.sleep(60)\n")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
-        before = sandbox.sched_times(proc.pid)
+        before = sandbox.sched_times([proc.pid])
         assert proc.stdout.readline().strip() == "spun"
         time.sleep(1.5)  # the other spins end too
-        after = sandbox.sched_times(proc.pid)
+        after = sandbox.sched_times(sandbox.process_tree(proc.pid))
         assert len(after) == 3  # the main thread, its thread, its child
         ran, waited = sandbox.sched_delta(before, after)
         assert ran >= 1.1 and waited >= 0  # three spins of 0.4 s
@@ -395,7 +395,7 @@ def test_sched_times_counts_a_process_tree_and_its_threads():
         proc.kill()
         proc.wait()
         proc.stdout.close()
-    assert sandbox.sched_times(proc.pid) is None
+    assert sandbox.process_tree(proc.pid) is None and sandbox.sched_times([proc.pid]) is None
 
 
 LOOP = "x = 0\nwhile True:\n    x += 1\n"
