@@ -625,7 +625,7 @@ class SafeExecute(Execute):
                                               "to the interrupt; it was stopped" % (self.timeout, cell_name(cell, index)))
         except KernelFault as exc:
             fault = exc
-        except MachineBusyError:
+        except GraderTrouble:  # not the notebook's doing: no fault recorded, nothing graded
             raise
         except DeadKernelError:
             if where is None:
