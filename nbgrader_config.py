@@ -24,9 +24,11 @@ c.Execute.startup_timeout = 120
 # ---------------------------------------------------------------------------------------------------
 # Sandbox and limits (autograder/sandbox.py; what they guarantee: docs/sandbox.md)
 # ---------------------------------------------------------------------------------------------------
-# "auto": bubblewrap when it works here, else NO isolation with a loud warning in the log and in each
-# autograded notebook's metadata ("autograder_sandbox"); "bwrap": refuse to grade without it; "none": limits only.
-c.SafeExecute.sandbox = "auto"
+# "bwrap": every student kernel in bubblewrap; grading refuses to start where bubblewrap does not work.
+# "none": the instructor's explicit opt-out, no isolation, resource limits only (the same as --no-sandbox on
+# `python -m autograder grade`). "auto": bubblewrap where it works, else no isolation with a loud warning (the
+# demo's choice). Each autograded notebook's metadata ("autograder_sandbox") and each run's summary say which.
+c.SafeExecute.sandbox = "bwrap"
 # Wall-clock seconds for a whole notebook, on top of the per-cell Execute.timeout above.
 c.SafeExecute.notebook_timeout = 300
 # Memory: RLIMIT_DATA (heap + anonymous mappings) in MiB. RLIMIT_AS stays off (0): address space also counts

@@ -150,6 +150,9 @@ def bench(root: Path, assignment: str, n: int, *, jobs: int | None = None, timeo
         for r in roots.values():
             grading.ensure_generated(r, assignment)
         names = [s.name for s in students]
+        mode, line, warning = runner.sandbox_preflight(roots["b"], "auto")  # synthetic students, as the demo's
+        if warning:
+            print("bench: %s" % warning, flush=True)
         print("bench: %s, %d submissions (the demo class without %s, repeated), %d cores, runner --jobs %d; "
               "load average %s" % (assignment, n, "/".join(LEFT_OUT), cores, jobs, load()), flush=True)
         inputs = bare_inputs(roots["c"], assignment, names)
@@ -157,7 +160,7 @@ def bench(root: Path, assignment: str, n: int, *, jobs: int | None = None, timeo
 
         def parallel(label: str) -> runner.RunResult:
             res = runner.run(roots["b"], assignment, jobs=jobs, force=True, timeout=timeout, progress=False,
-                             extra_workers=extra_workers)
+                             extra_workers=extra_workers, sandbox=mode)
             print("  (b) runner --jobs %-2d (%d workers), %-6s %7.1f s  %5.2f s/submission   load %s"
                   % (jobs, res.workers, label, res.seconds, res.seconds / n, load()), flush=True)
             return res
@@ -165,6 +168,7 @@ def bench(root: Path, assignment: str, n: int, *, jobs: int | None = None, timeo
         res_b = [parallel("before")]
         t0 = time.perf_counter()
         extra = ["--Execute.timeout=%d" % timeout] if timeout is not None else []
+        extra.append("--SafeExecute.sandbox=%s" % mode)
         grading.nbgrader(roots["a"], "autograde", assignment, "--force", *extra, check=False)
         t_a = time.perf_counter() - t0
         print("  (a) nbgrader autograde --force, serial  %8.1f s  %5.2f s/submission   load %s"
@@ -189,7 +193,7 @@ def bench(root: Path, assignment: str, n: int, *, jobs: int | None = None, timeo
 
         t_cs = [bare("before")]
         res_1 = runner.run(roots["b"], assignment, jobs=1, force=True, timeout=timeout, progress=False,
-                           extra_workers=0)
+                           extra_workers=0, sandbox=mode)
         t_1 = res_1.seconds
         same_1 = differences("b1", res_1)
         t_x = executing(roots["b"], assignment, names)

@@ -9,7 +9,7 @@ import os
 import sys
 from pathlib import Path
 
-from . import course, export, feedback, grading, report, runner, specs, synth, template
+from . import course, export, feedback, grading, report, runner, sandbox, specs, synth, template
 
 
 def _root(args) -> Path:
@@ -32,7 +32,7 @@ def cmd_grade(args) -> int:
                                                                args.jobs or runner.cores()), flush=True)
     try:
         result = runner.run(root, args.assignment, students, jobs=args.jobs, force=args.force,
-                            timeout=args.timeout, verbose=args.verbose)
+                            timeout=args.timeout, verbose=args.verbose, sandbox="none" if args.no_sandbox else None)
     except KeyboardInterrupt:
         print("interrupted: the grades recorded so far are kept; run the same command again to grade the rest")
         return 130
@@ -76,9 +76,19 @@ def cmd_release(args) -> int:
     return 0
 
 
+def sandbox_banner(warning: str) -> str:
+    """The console's banner when the demo grades without the sandbox."""
+    rule = "!" * 100
+    return "\n".join([rule, "!!  " + warning[:1000], "!!  The demo goes on (its students are synthetic); "
+                       "`python -m autograder grade` refuses to grade real submissions like this.", rule])
+
+
 def cmd_demo(args) -> int:
     root = _root(args)
     names = args.assignment or sorted(specs.ASSIGNMENTS)
+    _, _, warning = runner.sandbox_preflight(root, "auto")
+    if warning:
+        print(sandbox_banner(warning), flush=True)
     for name in names:
         spec = specs.get(name)
         students = synth.demo_class(spec)
@@ -86,7 +96,8 @@ def cmd_demo(args) -> int:
         for s in students:
             print("   %-12s %s" % (s.name, s.note))
         synth.build_class(root, name, students)
-        result = runner.run(root, name, [s.name for s in students], jobs=args.jobs, force=True, timeout=args.timeout)
+        result = runner.run(root, name, [s.name for s in students], jobs=args.jobs, force=True, timeout=args.timeout,
+                            sandbox="auto")
         print_summary(root, name, [s.name for s in students])
         print("\n".join(runner.describe(result, root)))
         feedback.generate(root, name)
@@ -130,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--jobs", type=int, help="submissions graded at once (default: all cores)")
     g.add_argument("--force", action="store_true", help="regrade submissions that are already graded")
     g.add_argument("-v", "--verbose", action="store_true", help="show nbgrader's log")
+    g.add_argument("--no-sandbox", action="store_true",
+                   help="grade without bubblewrap's isolation, on purpose (resource limits only; the same as "
+                        "c.SafeExecute.sandbox = \"none\" in nbgrader_config.py)")
     g.set_defaults(func=cmd_grade)
 
     from . import bench
@@ -175,6 +189,6 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except grading.GradingError as exc:
+    except (grading.GradingError, sandbox.SandboxUnavailable) as exc:
         print("error: %s" % exc, file=sys.stderr)
         return 2

@@ -52,7 +52,7 @@ def secret(root: Path | None = None) -> bytes:
 
 
 def question_rng(key: bytes, assignment: str, student: str, qid: str) -> np.random.Generator:
-    """The generator for one question of one submission: secret, reproducible (rule 3 and rule 8)."""
+    """The generator for one question of one submission: secret, reproducible (docs/design.md, rules 3 and 8)."""
     digest = hmac.new(key, f"{assignment}\0{student}\0{qid}".encode(), hashlib.sha256).digest()
     return np.random.default_rng(int.from_bytes(digest[:16], "little"))
 

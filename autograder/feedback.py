@@ -1,6 +1,6 @@
 """Feedback pages: nbgrader's own ``generate_feedback``, with the judge's verdicts first.
 
-The autograded notebooks already hold only what students may see (rule 6): each grade cell's
+The autograded notebooks already hold only what students may see (docs/design.md, rule 6): each grade cell's
 hidden checks are replaced by a note and its output by the verdict. ``FeedbackSummary`` (wired
 into ``GenerateFeedback.preprocessors``, after nbgrader's ``GetGrades``) adds a table at the top:
 per question the points, the verdict and the hint, then the hand-graded answers with the grader's

@@ -69,15 +69,19 @@ def submissions(root: Path, assignment: str) -> list[str]:
 
 
 def grade(root: Path, assignment: str, students: list[str] | None = None, *, force: bool = True,
-          timeout: int | None = None, quiet: bool = True) -> list[subprocess.CompletedProcess]:
+          timeout: int | None = None, quiet: bool = True, sandbox: str | None = None
+          ) -> list[subprocess.CompletedProcess]:
     """Autograde the submissions of the students (all when None), one after another.
 
     nbgrader goes on past a notebook that fails; the caller reads the gradebook for the result.
+    ``sandbox``: "none" or "auto" instead of the course's ``SafeExecute.sandbox``.
     """
     ensure_generated(root, assignment)
     args = ["autograde", assignment] + (["--force"] if force else [])
     if timeout is not None:
         args.append("--Execute.timeout=%d" % timeout)
+    if sandbox is not None:
+        args.append("--SafeExecute.sandbox=%s" % sandbox)
     if students is None:
         return [nbgrader(root, *args, quiet=quiet, check=False)]
     return [nbgrader(root, *args, "--student=" + s, quiet=quiet, check=False) for s in students]

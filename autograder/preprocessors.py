@@ -260,7 +260,7 @@ SCRUB_MARKERS = ("_autograder", "### BEGIN HIDDEN TESTS", "autograder probe")
 
 
 def scrub_grading_internals(nb, nonce: str) -> None:
-    """Remove outputs of the student's own cells that quote grading internals (rule 6).
+    """Remove outputs of the student's own cells that quote grading internals (docs/design.md, rule 6).
 
     The hidden checks and the probe run in the student's kernel, so their source is in its
     history (``In``); code that copies it into a later cell's output must not carry it into the

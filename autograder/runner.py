@@ -120,6 +120,20 @@ def course_db(root: Path) -> tuple[str, str]:
     return str(url), str(cfg.get("course_id") or "default_course")
 
 
+def sandbox_preflight(root: Path, override: str | None = None) -> tuple[str, str, str | None]:
+    """(mode, the summary's line, a warning or None) of the sandbox a run will grade in, decided before
+    anything is graded: the course's ``SafeExecute.sandbox`` (default "bwrap"), or ``override`` ("none" for
+    ``--no-sandbox``, "auto" for the demo). Raises :class:`sandbox.SandboxUnavailable` when the sandbox is
+    required and bubblewrap does not work here, so that a refused run writes no grade."""
+    from . import sandbox
+
+    cfg = course_config(root).get("SafeExecute", {})
+    configured = override or str(cfg.get("sandbox", sandbox.SafeExecute.sandbox.default_value))
+    as_uid = sandbox._sandbox_uid(int(cfg.get("sandbox_uid", -1))) is not None
+    mode, warning = sandbox.resolve_mode(configured, as_uid)
+    return mode, sandbox.describe_mode(mode, as_uid), warning
+
+
 def sqlite_path(db_url: str) -> Path | None:
     """The file of an SQLite URL, None for a server database."""
     from sqlalchemy.engine import make_url
@@ -679,6 +693,7 @@ class RunResult:
     workers: int = 1
     seconds: float = 0.0
     peak_rss: int = 0  # bytes: the largest worker + kernels seen
+    sandbox: str = ""  # which sandbox graded the notebooks (the summary's line)
 
     def of(self, status: str) -> list[str]:
         return [s for s in self.students if self.outcomes[s].status == status]
@@ -708,7 +723,8 @@ def course_lock(root: Path):
 
 def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs: int | None = None,
         force: bool = False, timeout: int | None = None, progress: bool = True, verbose: bool = False,
-        extra_workers: int | None = None, direct: bool | None = None, use_template: bool = True) -> RunResult:
+        extra_workers: int | None = None, direct: bool | None = None, use_template: bool = True,
+        sandbox: str | None = None) -> RunResult:
     """Autograde the submissions of ``students`` (all when None), ``jobs`` at a time (default: all cores).
 
     With ``jobs`` > 1 the pool holds ``EXTRA_WORKERS`` more workers than ``jobs`` (``extra_workers``
@@ -718,15 +734,17 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
     cell (``Execute.timeout``; default: the course's). ``verbose``: print each submission's nbgrader log.
     ``direct``: workers write the gradebook themselves (default: only for a server database, never SQLite).
     ``use_template``: fork workers from a template process that has imported nbgrader and the engine once
-    (:mod:`autograder.template`); False starts each worker as a process of its own.
+    (:mod:`autograder.template`); False starts each worker as a process of its own. ``sandbox``: "none" or
+    "auto" instead of the course's ``SafeExecute.sandbox`` (:func:`sandbox_preflight`).
     """
     from . import course
 
     root = Path(root).resolve()
     t0 = time.monotonic()
     jobs = max(1, jobs or cores())
+    mode, line, _ = sandbox_preflight(root, sandbox)
     students = list(students) if students is not None else grading.submissions(root, assignment)
-    result = RunResult(assignment, students, jobs=jobs)
+    result = RunResult(assignment, students, jobs=jobs, sandbox=line)
     if not students:
         return result
     with course_lock(root):
@@ -756,7 +774,7 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
                         todo.append(s)
             if todo:
                 _grade_all(root, assignment, todo, result, db_url=db_url, course_id=course_id, direct=direct,
-                           work=work, timeout=timeout, progress=progress, verbose=verbose, tpl=tpl,
+                           work=work, timeout=timeout, progress=progress, verbose=verbose, tpl=tpl, mode=mode,
                            extra=(EXTRA_WORKERS if jobs > 1 else 0) if extra_workers is None else extra_workers)
         finally:
             if tpl is not None:
@@ -767,13 +785,14 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
 
 
 def _grade_all(root, assignment, todo, result, *, db_url, course_id, direct, work, timeout, progress, verbose,
-               extra, tpl):
+               extra, tpl, mode):
     from tqdm import tqdm
 
     template = work / "template.db"
     if not direct:
         snapshot(db_url, template)
     argv = ["--Execute.timeout=%d" % timeout] if timeout is not None else []
+    argv.append("--SafeExecute.sandbox=%s" % mode)  # as decided once for the run (sandbox_preflight)
     env = worker_env(root, result.jobs)
     nworkers = min(result.jobs + extra, len(todo))
     result.workers = nworkers
@@ -965,6 +984,8 @@ def describe(result: RunResult, root: Path) -> list[str]:
         lines.append("  graded on a machine too busy for its time limits (a cell ran out of time while its kernel "
                      "mostly waited for a CPU, twice): %s; grade again when the machine is quiet: "
                      "--force %s" % (", ".join(busy), " ".join("--student " + s for s in busy)))
+    if result.sandbox:
+        lines.append(result.sandbox)
     devices = devices_seen(root, result.assignment, graded + skipped)
     if devices:
         lines.append("devices: " + ", ".join("%s (%d verdicts)" % kv for kv in sorted(devices.items())))

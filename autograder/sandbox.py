@@ -24,8 +24,10 @@
   try a time-out counts as the notebook's whatever the load (``busy_is_graders_fault``), so a notebook that
   starves itself of CPU on purpose is graded, not retried for ever.
 
-Where bubblewrap is not usable, ``sandbox = "auto"`` falls back to ``"none"``: the limits still apply, the
-isolation does not; the log and the notebook's metadata (``autograder_sandbox``) say so loudly.
+Grading refuses to run where bubblewrap is not usable (``sandbox = "bwrap"``, the default), unless the
+instructor opts out on purpose: ``sandbox = "none"`` (``--no-sandbox`` on the command line) keeps the limits
+and drops the isolation. ``sandbox = "auto"`` (``make demo``) falls back to ``"none"`` with a banner; the log
+and each notebook's metadata (``autograder_sandbox``) say which sandbox graded it.
 """
 from __future__ import annotations
 
@@ -64,6 +66,40 @@ FALLBACK_WARNING = ("SANDBOX DISABLED: bubblewrap (bwrap) is not usable on this 
                     "run WITHOUT file-system or network isolation: they can read the answer key, the gradebook "
                     "and other students' files. Only the resource limits apply. Install bubblewrap "
                     "(apt-get install bubblewrap) or set SafeExecute.sandbox = 'none' to accept this.")
+HOW_TO_FIX = ("Install bubblewrap (as root: apt-get install bubblewrap; `make demo` and `make test` do it where "
+              "they can), or grade without isolation on purpose: set c.SafeExecute.sandbox = \"none\" in "
+              "nbgrader_config.py, or pass --no-sandbox to `python -m autograder grade`.")
+MODES = ("bwrap", "none", "auto")
+
+
+class SandboxUnavailable(RuntimeError):
+    """Grading must run in the sandbox, and bubblewrap does not work on this machine."""
+
+
+def resolve_mode(configured: str, as_uid: bool) -> tuple[str, str | None]:
+    """("bwrap" or "none", a warning or None) for a configured ``SafeExecute.sandbox``.
+
+    Raises :class:`SandboxUnavailable`, with what is wrong and how to fix it or opt out, when the
+    sandbox is required ("bwrap") and bubblewrap does not work here."""
+    if configured not in MODES:
+        raise ValueError("SafeExecute.sandbox must be one of %s, not %r" % (", ".join(MODES), configured))
+    if configured == "none":
+        return "none", "sandbox disabled by configuration (SafeExecute.sandbox = 'none')"
+    problem = bwrap_problem(as_uid)
+    if problem is None:
+        return "bwrap", None
+    if configured == "bwrap":
+        raise SandboxUnavailable("grading refused: student kernels must run in the sandbox, and bubblewrap is not "
+                                 "usable here (%s). %s" % (problem, HOW_TO_FIX))
+    return "none", FALLBACK_WARNING % problem
+
+
+def describe_mode(mode: str, uid_per_kernel: bool) -> str:
+    """One line for a run's summary: which sandbox graded the notebooks."""
+    if mode == "bwrap":
+        return "sandbox: bubblewrap (%s)" % ("kernels under a user id of their own" if uid_per_kernel
+                                             else "kernels under the grader's user id")
+    return "sandbox: NONE - kernels ran without isolation (resource limits only)"
 
 
 # --------------------------------------------------------------------------------------------------
@@ -95,7 +131,15 @@ def gpu_devices() -> list[str]:
 # precision on GPUs too, so that a Keras answer is judged the same on any device (the judge compares the
 # model's predictions with a float64 forward pass). cuBLAS and cuDNN (TensorFlow, PyTorch) read the first,
 # JAX the second; PyTorch already keeps float32 products exact by default.
-KERNEL_ENV = {"NVIDIA_TF32_OVERRIDE": "0", "JAX_DEFAULT_MATMUL_PRECISION": "highest"}
+KERNEL_ENV = {"NVIDIA_TF32_OVERRIDE": "0", "JAX_DEFAULT_MATMUL_PRECISION": "highest",
+              # TensorFlow's own C++ log lines (after its logging starts) stay out of the kernel's output
+              "TF_CPP_MIN_LOG_LEVEL": "2"}
+# How every kernel is started, on top of its kernel spec: ipykernel leaves the process's own file descriptors
+# 1 and 2 alone instead of copying what reaches them into cell outputs. What a student's code prints goes
+# through Python's sys.stdout and sys.stderr and is shown as always; what the libraries' native code writes
+# there at start-up (TensorFlow's CUDA and absl lines, written before any log level applies) stays in the
+# grader's log and never reaches a student's page.
+KERNEL_ARGS = ["--IPKernelApp.capture_fd_output=False"]
 
 SANDBOX_USER = "student"  # the user name kernels see when they run under a user id of their own
 
@@ -302,7 +346,7 @@ class SandboxKernelManager(AsyncKernelManager):
         return await super()._async_pre_start_kernel(**kw)
 
     def format_kernel_cmd(self, extra_arguments=None):
-        cmd = super().format_kernel_cmd(extra_arguments=extra_arguments)
+        cmd = super().format_kernel_cmd(extra_arguments=extra_arguments) + KERNEL_ARGS
         spec = self.sandbox_spec or {}
         if spec.get("mode") != "bwrap":
             return cmd
@@ -458,10 +502,10 @@ def cell_name(cell, index: int) -> str:
 class SafeExecute(Execute):
     """nbgrader's Execute in a sandbox, with limits, and faults recorded instead of raised."""
 
-    sandbox = Enum(["auto", "bwrap", "none"], "auto",
-                   help="'bwrap': sandbox every kernel (fail if bubblewrap does not work); 'none': no "
-                        "isolation (limits only); 'auto': bwrap when usable, else 'none' with a loud warning"
-                   ).tag(config=True)
+    sandbox = Enum(list(MODES), "bwrap",
+                   help="'bwrap': sandbox every kernel (refuse to grade if bubblewrap does not work); 'none': no "
+                        "isolation (limits only), the instructor's explicit opt-out; 'auto': bwrap when usable, "
+                        "else 'none' with a loud warning (the demo)").tag(config=True)
     notebook_timeout = Integer(300, help="wall-clock seconds for a whole notebook (0: none)").tag(config=True)
     memory_limit_mb = Integer(8192, help="RLIMIT_DATA of the kernel, MiB (heap and anonymous memory; 0: none)"
                               ).tag(config=True)
@@ -496,14 +540,8 @@ class SafeExecute(Execute):
     # -- the sandbox --------------------------------------------------------------------------------
 
     def sandbox_mode(self) -> tuple[str, str | None]:
-        if self.sandbox == "none":
-            return "none", "sandbox disabled by configuration (SafeExecute.sandbox = 'none')"
-        problem = bwrap_problem(_sandbox_uid(self.sandbox_uid) is not None)
-        if problem is None:
-            return "bwrap", None
-        if self.sandbox == "bwrap" or self.fail_on_fallback:
-            raise RuntimeError("the sandbox is required but not usable: %s" % problem)
-        return "none", FALLBACK_WARNING % problem
+        required = "bwrap" if self.fail_on_fallback and self.sandbox == "auto" else self.sandbox
+        return resolve_mode(required, _sandbox_uid(self.sandbox_uid) is not None)
 
     def limits(self) -> dict:
         return {"RLIMIT_DATA": self.memory_limit_mb * MiB, "RLIMIT_AS": self.address_space_limit_mb * MiB,

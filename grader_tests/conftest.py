@@ -15,6 +15,17 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
 
 
+def pytest_runtest_setup(item):
+    """Tests about the sandbox's isolation (``@pytest.mark.needs_sandbox``) are skipped, with the reason, where
+    bubblewrap is not usable; everything else runs there too (course copies opt out: e2e.copy_course)."""
+    if item.get_closest_marker("needs_sandbox") is not None:
+        from e2e import sandbox_problem
+
+        problem = sandbox_problem()
+        if problem:
+            pytest.skip("needs the kernel sandbox, and bubblewrap is not usable here: %s" % problem)
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     """A fresh seeded random generator for each test."""
@@ -32,9 +43,10 @@ def shared_banknote_dir() -> Path:
 
 @pytest.fixture(scope="session")
 def graded_course(tmp_path_factory):
-    """graded_course(assignment) -> the root of a temporary course where the assignment's test class
-    (synth.test_class: the special students and every known mistake) was graded, with feedback.
-    Each assignment is graded once per test session."""
+    """graded_course(assignment) -> the root of a temporary course where the assignment's smoke class
+    (synth.smoke_class: the special students and the first known mistake of each question) was graded by the
+    runner, with feedback. Each assignment is graded once per test session; every known mistake is judged in
+    process by the spec tests (test_spec_*.py)."""
     from autograder import specs, synth
     from e2e import TIMEOUT, graded_class
 
@@ -44,7 +56,7 @@ def graded_course(tmp_path_factory):
         if assignment not in cache:
             spec = specs.get(assignment)
             cache[assignment] = graded_class(tmp_path_factory.mktemp(assignment), assignment,
-                                             synth.test_class(spec), timeout=TIMEOUT)
+                                             synth.smoke_class(spec), timeout=TIMEOUT)
         return cache[assignment]
 
     return get

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 
 import nbformat
@@ -11,7 +10,6 @@ import nbformat
 REPO_ROOT = Path(__file__).resolve().parents[1]
 ASSIGNMENT = "01_forward_pass"
 NOTEBOOK = "forward_pass.ipynb"
-COPIED = ["autograder", "reference_impl", "source", "release", "nbgrader_config.py"]
 BANKNOTE = (REPO_ROOT / ".." / "shared" / "data" / "banknote").resolve()
 
 
@@ -21,16 +19,12 @@ def ensure_env() -> None:
 
 
 def make_course(tmp: Path) -> Path:
-    """A fresh course root in ``tmp``: the engine, the answer key, sources and releases, no submissions."""
+    """A fresh course root in ``tmp``: the engine, the answer key, sources and releases, no submissions
+    (``e2e.copy_course``)."""
+    from e2e import copy_course
+
     ensure_env()
-    tmp.mkdir(parents=True, exist_ok=True)
-    for name in COPIED:
-        src = REPO_ROOT / name
-        if src.is_dir():
-            shutil.copytree(src, tmp / name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-        else:
-            shutil.copy(src, tmp / name)
-    return tmp
+    return copy_course(tmp)
 
 
 def submit_notebook(root: Path, student: str, nb, name: str = NOTEBOOK) -> Path:

@@ -1,4 +1,7 @@
-"""Every assignment end to end: the real nbgrader apps grade its synthetic test class in a temporary course."""
+"""Every assignment end to end: the real nbgrader apps grade its synthetic smoke class in a temporary course.
+
+The smoke class (synth.smoke_class) holds the special students and one who makes the first known mistake of
+each question; every known mistake is judged in process, against the same assertions, by test_spec_*.py."""
 from __future__ import annotations
 
 import re
@@ -10,7 +13,8 @@ from autograder import grading, specs, synth
 from e2e import REPO_ROOT, copy_course, gradebook_scores, hidden_regions
 
 ASSIGNMENTS = sorted(specs.ASSIGNMENTS)
-MISTAKES = [(a, q.name, m.id) for a in ASSIGNMENTS for q in specs.get(a).questions for m in q.mistakes]
+MISTAKES = [(a, q.name, m.id) for a in ASSIGNMENTS for q in specs.get(a).questions for m in q.mistakes
+            if any(m.id in s.mistakes for s in synth.smoke_class(specs.get(a)))]
 
 
 def notebook_path(base, a):
@@ -91,7 +95,7 @@ def test_spec_and_notebook_agree_on_cells_and_points(a):
 
 
 # --------------------------------------------------------------------------------------
-# grading each assignment's test class (slow: one nbgrader run per assignment)
+# grading each assignment's smoke class (slow: one runner run per assignment)
 
 
 @pytest.mark.slow
@@ -123,7 +127,7 @@ def test_each_known_mistake_is_named_and_costs_its_checks(a, question, mistake, 
     root = graded_course(a)
     q = spec.question(question)
     m = next(x for x in q.mistakes if x.id == mistake)
-    student = next(s for s in synth.test_class(spec) if mistake in s.mistakes)
+    student = next(s for s in synth.smoke_class(spec) if mistake in s.mistakes)
     v = verdicts(root, a, student.name)[spec.qid(q)]
     assert v["mistake"] is not None and v["mistake"]["id"] == mistake, v["message"]
     failing = {c["name"] for c in v["checks"] if not c["passed"]}
@@ -139,7 +143,7 @@ def test_each_known_mistake_is_named_and_costs_its_checks(a, question, mistake, 
 def test_questions_without_a_mistake_keep_their_points(a, graded_course):
     spec = specs.get(a)
     root = graded_course(a)
-    for student in synth.test_class(spec):
+    for student in synth.smoke_class(spec):
         if not student.mistakes:
             continue
         mistaken = {q.name for q in spec.questions for m in q.mistakes if m.id in student.mistakes}
@@ -164,7 +168,7 @@ def test_no_hidden_source_or_engine_internals_reach_students(a, graded_course):
     spec = specs.get(a)
     root = graded_course(a)
     hidden = [r.strip() for r in hidden_regions(a)]
-    for student in synth.test_class(spec):
+    for student in synth.smoke_class(spec):
         for path in (root / "autograded" / student.name / a / (spec.notebook + ".ipynb"),
                      root / "feedback" / student.name / a / (spec.notebook + ".html")):
             text = path.read_text()
@@ -177,7 +181,7 @@ def test_no_hidden_source_or_engine_internals_reach_students(a, graded_course):
 def test_feedback_leads_with_points_verdict_and_hint(a, graded_course):
     spec = specs.get(a)
     root = graded_course(a)
-    student = next(s for s in synth.test_class(spec) if s.mistakes)
+    student = next(s for s in synth.smoke_class(spec) if s.mistakes)
     page = (root / "feedback" / student.name / a / (spec.notebook + ".html")).read_text()
     first_mistake = next(m for q in spec.questions for m in q.mistakes if m.id == student.mistakes[0])
     assert page.index("Your results:") < page.index(first_mistake.title.replace("'", "&#x27;"))

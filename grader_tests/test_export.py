@@ -10,7 +10,7 @@ import pytest
 from nbgrader.api import Gradebook
 from sqlalchemy.exc import SAWarning
 
-from autograder import export, grading, specs, synth
+from autograder import export, grading, runner, specs, synth
 from e2e import copy_course, use_shared_banknote
 
 A = specs.get("01_forward_pass")
@@ -147,7 +147,7 @@ def late_course(tmp_path_factory) -> Path:
     with Gradebook("sqlite:///%s" % (root / "gradebook.db"), course_id="dl-course") as gb:
         gb.update_or_create_assignment(A.name, duedate=DUE.replace(tzinfo=None))
         gb.add_student("absent", first_name="Ab", last_name="Sent", email="absent@example.org")
-    grading.grade(root, A.name, None, timeout=15)
+    assert not runner.run(root, A.name, timeout=15, progress=False).failed
     return root
 
 

@@ -1,4 +1,4 @@
-"""Every fault gets a clear verdict and the batch goes on (DESIGN.md rule 7).
+"""Every fault gets a clear verdict and the batch goes on (docs/design.md, rule 7).
 
 One class, graded once for the module (one nbgrader run): kernels that die, hang, loop, exhaust their
 limits, print too much, notebooks that are not notebooks, a missing notebook. Per-cell limit 10 s and
@@ -193,7 +193,7 @@ def test_resource_limits(graded):
     root = graded[0]
     if _sandbox_meta(root, "resources").get("mode") == "none" and os.geteuid() == 0:
         pytest.skip("graded as root without bubblewrap: root is exempt from the process limit, so nothing but the "
-                    "time limits stops the process storm (docs/sandbox.md); .ci/run installs bubblewrap")
+                    "time limits stops the process storm (docs/sandbox.md); `make test` installs bubblewrap where it can")
     v = _v(root, "resources")
     assert v["forward_pass.sigmoid"]["points"] == 2  # huge output dropped, answer still judged
     for q in ("forward_pass.p_fake", "forward_pass.matmul", "forward_pass.c11", "forward_pass.n_params"):

@@ -26,7 +26,7 @@ import pytest
 from nbgrader.api import Gradebook
 from nbgrader.utils import notebook_hash
 
-from autograder import feedback, grading, specs, synth
+from autograder import feedback, runner, specs, synth
 from e2e import REPO_ROOT, copy_course, use_shared_banknote
 
 A = specs.get("01_forward_pass")
@@ -44,7 +44,7 @@ def require_browser():
     """Playwright's sync API, or a skip when Playwright or Debian's Chromium is missing."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
     if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip("no %s: apt-get install chromium (.ci/run does)" % CHROMIUM)
+        pytest.skip("no %s: apt-get install chromium (`make test` does, as root)" % CHROMIUM)
     return sync_api
 
 
@@ -98,7 +98,7 @@ def course(tmp_path_factory) -> Path:
     synth.build_class(root, A.name, [by[n] for n in STUDENTS])
     for student in STUDENTS:
         (root / "submitted" / student / A.name / "submission_secret.txt").write_text(secret_of(student))
-    grading.grade(root, A.name, None, timeout=15)
+    assert not runner.run(root, A.name, timeout=15, progress=False).failed
     feedback.generate(root, A.name)
     return root
 

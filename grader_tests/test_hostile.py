@@ -17,6 +17,8 @@ from autograder import feedback, grading, synth
 
 import course_fixtures as cf
 
+pytestmark = pytest.mark.needs_sandbox  # every attack here is stopped by the isolation
+
 MARK = "/tmp/ag-pwned-%s" % uuid.uuid4().hex  # would appear if the grader ever ran student text
 
 WRONG_SIGMOID = "def sigmoid(z):\n    return 0.5 + 0 * np.asarray(z, dtype=float)\n"

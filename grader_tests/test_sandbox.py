@@ -491,3 +491,63 @@ def test_only_the_files_own_faults_count_as_damage(tmp_path):
     # a version-3 file nbformat cannot upgrade could not be read
     nb, why = _export(tmp_path, json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": 7, "metadata": {}}))
     assert why.startswith("the notebook could not be read ("), why
+
+
+# -- grading refuses to run without the sandbox, unless the instructor opts out -----------------------
+
+
+@pytest.fixture
+def no_bwrap(monkeypatch):
+    """A machine where bubblewrap is not usable."""
+    monkeypatch.setattr(sandbox, "bwrap_problem", lambda as_uid: "the bwrap program is not installed")
+
+
+def test_grade_refuses_without_bubblewrap_names_both_ways_out_and_writes_no_grade(tmp_path, no_bwrap, capsys):
+    from autograder import cli
+    from e2e import copy_course
+
+    root = copy_course(tmp_path / "course", opt_out=False)
+    folder = root / "submitted" / "alice" / "01_forward_pass"
+    folder.mkdir(parents=True)
+    (folder / "forward_pass.ipynb").write_bytes((root / "release" / "01_forward_pass" / "forward_pass.ipynb").read_bytes())
+    assert cli.main(["--root", str(root), "grade", "01_forward_pass"]) == 2
+    err = capsys.readouterr().err
+    assert "bwrap program is not installed" in err and "apt-get install bubblewrap" in err
+    assert 'c.SafeExecute.sandbox = "none"' in err and "--no-sandbox" in err
+    assert not (root / "gradebook.db").exists() and not (root / "autograded").exists()
+    assert (folder / "forward_pass.ipynb").exists()  # the submission is left as it was
+
+
+def test_the_opt_out_and_the_demo_grade_without_isolation_and_say_so(tmp_path, no_bwrap):
+    from autograder import cli, runner
+    from e2e import copy_course
+
+    root = copy_course(tmp_path / "course", opt_out=False)
+    mode, line, warning = runner.sandbox_preflight(root, "none")  # --no-sandbox
+    assert mode == "none" and line.startswith("sandbox: NONE") and "configuration" in warning
+    with open(root / "nbgrader_config.py", "a") as f:
+        f.write('\nc.SafeExecute.sandbox = "none"\n')
+    assert runner.sandbox_preflight(root)[:2] == (mode, line)  # the setting, the same
+    mode, line, warning = runner.sandbox_preflight(root, "auto")  # the demo
+    assert mode == "none" and "SANDBOX DISABLED" in warning
+    banner = cli.sandbox_banner(warning)
+    assert "SANDBOX DISABLED" in banner and "refuses" in banner
+
+
+def test_the_summary_names_the_sandbox_it_graded_in():
+    assert sandbox.describe_mode("bwrap", True) == "sandbox: bubblewrap (kernels under a user id of their own)"
+    assert "without isolation" in sandbox.describe_mode("none", False)
+    with pytest.raises(ValueError, match="one of"):
+        sandbox.resolve_mode("sometimes", False)
+
+
+def test_native_start_up_chatter_stays_out_of_the_cells_what_the_student_prints_stays_in(tmp_path):
+    """Libraries' native code writes to the process's stderr at import (TensorFlow's CUDA and absl lines);
+    kernels are started so that only what the student's code prints reaches the notebook."""
+    ex = sandbox.SafeExecute(sandbox="none", timeout=30)
+    code = ("import os, sys\nos.write(2, b'native start-up chatter\\n')\nos.write(1, b'native stdout chatter\\n')\n"
+            "print('my own output')\nprint('my own warning', file=sys.stderr)\n")
+    out, _ = ex.preprocess(_tiny_notebook(code), {"metadata": {"path": str(tmp_path)}})
+    texts = "".join(o.get("text", "") for o in out.cells[0].outputs)
+    assert "my own output" in texts and "my own warning" in texts
+    assert "chatter" not in texts
