@@ -11,6 +11,8 @@ import logging
 import re
 from typing import Any
 
+import numpy as np
+
 from .probe import REPORT_MIME, DecodeError, Reported, decode
 from .spec import Context, Outcome, Question, Wrong, describe
 
@@ -22,7 +24,7 @@ MAX_REPORT_CHARS = 40_000_000
 
 
 def public_source(source: str) -> str:
-    """A grade cell's source with its hidden region replaced by a note (rule 6)."""
+    """A grade cell's source with its hidden region replaced by a note (docs/design.md, rule 6)."""
     return HIDDEN_REGION.sub(HIDDEN_NOTE, source)
 
 
@@ -73,19 +75,33 @@ def judge_question(question: Question, qid: str, ctx: Context, outputs, nonce: s
         if sum(len(str(v)) for v in report.values()) > MAX_REPORT_CHARS:
             raise DecodeError("report too large")
         answer = decode(report.get("answer"))
-        if question.kind == "function" and not isinstance(answer, list):
-            if isinstance(answer, Reported):
-                return verdict(question, qid, [], status="no answer",
-                               message="expected a function, got %s" % describe(answer))
-            raise DecodeError("function report is not a list")
-        if question.kind == "function" and (len(answer) != len(ctx.cases) or not all(isinstance(a, dict) for a in answer)):
-            raise DecodeError("function report does not match the inputs")
     except (DecodeError, ValueError, TypeError, KeyError) as exc:
         return verdict(question, qid, [], status="no answer", message="the reported answer could not be read (%s)" % exc)
     return run_checks(question, qid, ctx, answer)
 
 
+def unreadable_function_report(question: Question, ctx: Context, answer: Any) -> str | None:
+    """Why a function question's answer is not one result per input the judge picked, or None if it is."""
+    if question.kind != "function":
+        return None
+    if isinstance(answer, Reported):
+        return "expected a function, got %s" % describe(answer)
+    if not isinstance(answer, list):
+        return "the reported answer could not be read (function report is not a list)"
+    if len(answer) != len(ctx.cases) or not all(isinstance(a, dict) and "out" in a for a in answer):
+        return "the reported answer could not be read (function report does not match the inputs)"
+    return None
+
+
 def run_checks(question: Question, qid: str, ctx: Context, answer: Any) -> dict:
+    why = unreadable_function_report(question, ctx, answer)
+    if why:
+        return verdict(question, qid, [], status="no answer", message=why)
+    with np.errstate(all="ignore"):  # a student's nan and inf are judged, not warned about
+        return _run_checks(question, qid, ctx, answer)
+
+
+def _run_checks(question: Question, qid: str, ctx: Context, answer: Any) -> dict:
     results = []
     for check in question.checks:
         try:
@@ -105,6 +121,8 @@ def run_checks(question: Question, qid: str, ctx: Context, answer: Any) -> dict:
                 if m.matches(answer, ctx):
                     mistake = {"id": m.id, "title": m.title, "hint": m.hint}
                     break
+            except Wrong:  # the answer cannot be read as this mistake makes it: not this one
+                continue
             except Exception:
                 log.exception("mistake matcher %r of %s failed", m.id, qid)
     v = verdict(question, qid, results, mistake=mistake)

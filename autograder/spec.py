@@ -17,13 +17,11 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from .numeric import (Wrong, agreeing_digits, as_array, compare, describe, nonfinite_problem,  # noqa: F401
+                      precision_of)
 from .probe import Reported
 
 VALUE, FUNCTION, KERAS = "value", "function", "keras"
-
-
-class Wrong(Exception):
-    """The answer cannot pass a check; the message says why, for the student."""
 
 
 @dataclass(frozen=True)
@@ -171,54 +169,6 @@ class Assignment:
 # reading answers
 
 
-def describe(x) -> str:
-    """A short, safe description of a reported value's type."""
-    if isinstance(x, Reported):
-        if x.kind == "error":
-            return "an error (%s)" % x.text[:200]
-        if x.kind == "sympy":
-            return "a sympy expression"
-        return "an object of type %s" % x.text[:80]
-    if isinstance(x, np.ndarray):
-        return "an array of shape %s" % (x.shape,)
-    if x is None:
-        return "None"
-    return "a %s" % type(x).__name__
-
-
-def as_array(x, what="the answer") -> np.ndarray:
-    """The answer as a float array, or :class:`Wrong` saying what arrived instead."""
-    if isinstance(x, Reported):
-        if x.kind == "error":
-            raise Wrong("%s raised %s" % (what, x.text[:300]))
-        raise Wrong("%s should be numbers, got %s" % (what, describe(x)))
-    if x is None or isinstance(x, (str, dict)):
-        raise Wrong("%s should be numbers, got %s" % (what, describe(x)))
-    try:
-        arr = np.asarray(x, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise Wrong("%s should be numbers, got %s" % (what, describe(x))) from None
-    return arr
-
-
-def compare(got, expected, rtol, atol, reshape=False) -> str | None:
-    """None if ``got`` matches ``expected``; otherwise a message saying how it differs."""
-    got = as_array(got, "your result")
-    expected = np.asarray(expected, dtype=np.float64)
-    if got.shape != expected.shape:
-        if reshape and got.size == expected.size:
-            got = got.reshape(expected.shape)
-        else:
-            return "shape %s, expected %s" % (got.shape, expected.shape)
-    bad = ~np.isclose(got, expected, rtol=rtol, atol=atol, equal_nan=False)
-    if not bad.any():
-        return None
-    idx = np.unravel_index(np.argmax(np.where(bad, np.abs(np.nan_to_num(got - expected, nan=np.inf)), -1)), bad.shape)
-    where = " at index %s" % (tuple(int(i) for i in idx),) if expected.ndim else ""
-    return "%d of %d numbers differ; e.g.%s got %.6g, expected %.6g" % (
-        bad.sum(), bad.size, where, got[idx], expected[idx])
-
-
 def part_of(x, part):
     """Element ``part`` of a tuple answer (e.g. the gradient of ``(loss, dscores)``)."""
     if part is None:
@@ -243,12 +193,31 @@ def equals(expected, rtol=1e-6, atol=1e-9, reveal=False) -> Callable[[Any, Conte
         if problem is None:
             return Outcome(True, "correct")
         if not reveal and not problem.startswith("shape"):
-            got = as_array(answer)
-            shown = ("%.6g" % got) if got.ndim == 0 else "an array of shape %s" % (got.shape,)
-            return Outcome(False, "got %s, which is not the expected value" % shown)
+            return Outcome(False, hidden_difference(as_array(answer), np.asarray(want, dtype=np.float64)))
         return Outcome(False, problem)
 
     return run
+
+
+def hidden_difference(got: np.ndarray, want: np.ndarray) -> str:
+    """How a value answer differs from the truth, without showing the truth (hints never state it)."""
+    if got.size == want.size:
+        got = got.reshape(want.shape)
+    why = nonfinite_problem(got, want, "your answer")
+    if why:
+        return why
+    shown = ("%.8g" % got) if got.ndim == 0 else "an array of shape %s" % (got.shape,)
+    with np.errstate(all="ignore"):
+        bad = ~np.isclose(got, want, rtol=0, atol=0)
+    digits = agreeing_digits(got[bad], want[bad])
+    if digits is not None:
+        return ("got %s, which is close to the expected value but agrees with it only to %d digits: keep the "
+                "full precision (do not round)" % (shown, digits))
+    if got.ndim == 0:
+        return "got %s, which is not the expected value" % shown
+    first = tuple(int(i) for i in np.argwhere(bad)[0])
+    return "got %s in which %d of %d numbers are not the expected ones (the first at index %s)" % (
+        shown, bad.sum(), bad.size, first)
 
 
 def shape_of(part=None) -> Callable[[Any, Context], Outcome]:
@@ -280,6 +249,8 @@ def values(group="regular", rtol=1e-6, atol=1e-9, part=None, reshape=True) -> Ca
                 return Outcome(False, "on inputs of shapes %s your function raised %s%s" % (
                     shapes(case), got.text[:300], stub))
             problem = compare(got, part_of(want, part), rtol, atol, reshape=reshape)
+            if problem and not problem.startswith("shape"):
+                problem = at_its_precision(ctx, case, got, part, rtol, atol, reshape, problem)
             if problem:
                 failed.append((case, problem))
         if not failed:
@@ -289,6 +260,49 @@ def values(group="regular", rtol=1e-6, atol=1e-9, part=None, reshape=True) -> Ca
             len(failed), len(rows), shapes(case), problem))
 
     return run
+
+
+def rounded(x, dtype):
+    """The inputs ``x`` as a function computing at ``dtype`` sees them: every float rounded to it."""
+    if isinstance(x, np.ndarray) and x.dtype.kind == "f":
+        return x.astype(dtype).astype(np.float64)
+    if isinstance(x, float):
+        return float(dtype(x))
+    if isinstance(x, (list, tuple)):
+        return type(x)(rounded(v, dtype) for v in x)
+    if isinstance(x, dict):
+        return {k: rounded(v, dtype) for k, v in x.items()}
+    return x
+
+
+def truth_at_float32(ctx: Context, case: Case):
+    """The reference output for ``case`` with its inputs rounded to float32, or None if the truth cannot be
+    computed there. Cached in the context."""
+    cache = ctx.extra.setdefault("_at_float32", {})
+    if id(case) not in cache:
+        try:
+            with np.errstate(all="ignore"):
+                cache[id(case)] = ctx.question.truth(*rounded(copy.deepcopy(case.args), np.float32),
+                                                     **rounded(copy.deepcopy(case.kwargs), np.float32))
+        except Exception:
+            cache[id(case)] = None
+    return cache[id(case)]
+
+
+def at_its_precision(ctx, case, got, part, rtol, atol, reshape, problem):
+    """``problem``, unless ``got`` is right for the inputs rounded to float32: a function that turns its
+    inputs into float32 computes the right answer for those (softmax of scores of size 1e4 changes in
+    the fourth digit when the scores are rounded to float32)."""
+    if ctx.question.truth is None or not ctx.cases:
+        return problem
+    want = truth_at_float32(ctx, case)
+    if want is None:
+        return problem
+    try:
+        again = compare(got, part_of(want, part), rtol, atol, reshape=reshape)
+    except Wrong:
+        return problem
+    return problem if again else None
 
 
 def no_mutation() -> Callable[[Any, Context], Outcome]:
@@ -328,7 +342,8 @@ def same_as(fn, group="regular", part=None, rtol=1e-6, atol=1e-9) -> Callable[[A
             with np.errstate(all="ignore"):
                 want = fn(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
             try:
-                if compare(part_of(got, part), part_of(want, part), rtol, atol, reshape=False) is not None:
+                if compare(part_of(got, part), part_of(want, part), rtol, atol, reshape=False,
+                           nonfinite_alike=True) is not None:
                     return False
             except Wrong:
                 return False

@@ -232,9 +232,15 @@ cells = [
     wavelet-transformed image, and the label (1 = fake). The rows come sorted by class, so they are shuffled
     before the split. The file is downloaded once and checked against its SHA-256.
 
-    Build `model_trained` like `model_neuron` (fresh weights), compile it with `SGD(learning_rate=0.15)`,
-    the binary cross-entropy and the accuracy metric, and train it on `X_train, y_train` (batch size 128)
-    until its test accuracy is at least 0.68. Train on the raw features (no scaling): it is graded on raw ones.
+    Build `model_trained` like `model_neuron` (`keras.Input(shape=(2,))`, then `Dense(1, activation="sigmoid")`,
+    with fresh weights), compile it with `SGD(learning_rate=0.15)`, the binary cross-entropy and the accuracy
+    metric, and train it with `model_trained.fit` on `X_train, y_train` (batch size 128) until its accuracy on the
+    test set `X_test, y_test` is at least 0.68. Train on the raw features (no scaling): it is graded on raw ones.
+
+    The grader checks the architecture and the compile settings above; that `model_trained` itself was trained
+    (`fit` ran on it for at least one epoch: a model that was never fitted loses this check, however well its
+    starting weights happen to score); its accuracy on the same 275 test notes `X_test, y_test` (at least 0.68);
+    and that its predictions equal a forward pass with its own weights.
     """),
     given("load_banknotes", """
     BANKNOTE_URL = "https://archive.ics.uci.edu/ml/machine-learning-databases/00267/data_banknote_authentication.txt"
@@ -283,7 +289,9 @@ cells = [
 
     Build `model_hidden`: `keras.Input(shape=(2,))`, `Dense(8, activation="sigmoid")`, then
     `Dense(2, activation="softmax")` (one probability per class); compile it with SGD and the
-    `"sparse_categorical_crossentropy"` loss (labels stay 0 and 1), and train it for a few epochs.
+    `"sparse_categorical_crossentropy"` loss (labels stay 0 and 1), and train it for a few epochs with
+    `model_hidden.fit` on `X_train, y_train` (the grader checks its layers, its compile settings, and that `fit`
+    ran on it).
     Then count its parameters by hand: set `n_params` to the number of weights and biases of both layers
     (you can compare with `model_hidden.count_params()` afterwards).
     """),

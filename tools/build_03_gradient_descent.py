@@ -342,7 +342,8 @@ cells = [
     `"sparse_categorical_crossentropy"` (the labels stay 0 and 1). Then give both layers the **same initial
     weights** as the numpy network, `params0` below, with `layer.set_weights([kernel, bias])`: a Dense
     layer's kernel has the shape `(inputs, units)`, exactly like `W1`. Use Keras' own layers and `keras.ops`
-    only (no backend-specific code), so that it runs on any backend.
+    only (no backend-specific code), so that it runs on any backend. Do not train `model` here: the grader
+    compares its weights with `params0`.
     """),
     given("keras_start", """
     params0 = init_params(2, 8, 2, seed=0)

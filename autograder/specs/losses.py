@@ -12,6 +12,7 @@ answer elsewhere in the same notebook cannot change it.
 from __future__ import annotations
 
 import copy
+import re
 
 import numpy as np
 
@@ -128,7 +129,7 @@ def close(got, want, rtol=1e-6, atol=1e-9) -> bool:
         return isinstance(got, (tuple, list)) and len(got) == len(want) and all(
             close(g, w, rtol, atol) for g, w in zip(got, want))
     try:
-        return compare(got, want, rtol, atol) is None
+        return compare(got, want, rtol, atol, nonfinite_alike=True) is None
     except Wrong:
         return False
 
@@ -163,20 +164,47 @@ def right_on(group="regular", rtol=1e-6, atol=1e-9):
     return ok
 
 
-def nonfinite_on(group: str, kind: str, regular="regular"):
-    """Mistake matcher: right on the regular cases, but NaN (``kind="nan"``) or infinite values on ``group``."""
-    test = np.isnan if kind == "nan" else np.isinf
+def _broken_rows(x) -> np.ndarray:
+    """For each row (first axis) of an array: does it hold nan or an infinity?"""
+    bad = ~np.isfinite(x)
+    return bad.reshape(len(bad), -1).any(axis=1) if bad.ndim > 1 else bad.reshape(-1)
+
+
+def breaks_like(*variants, group: str = "large", regular: str = "regular"):
+    """Mistake matcher: right on the regular cases, and on ``group`` the rows that hold nan or inf are exactly
+    the rows where one of the wrong ``variants`` makes nan or inf (at least one), every other row right (or as
+    the variant has it: exp() of -700 keeps few digits).
+
+    A right-looking answer that breaks elsewhere, or for another reason, is not matched: a softmax that
+    subtracted the maximum of the whole array breaks on other rows than one that subtracted nothing.
+    """
     right = right_on(regular)
 
+    def like(variant, case, got, want):
+        try:
+            arr = as_array(got)
+        except Wrong:
+            return None
+        want = np.asarray(want, dtype=np.float64)
+        if arr.shape != want.shape or arr.ndim == 0:
+            return None
+        with np.errstate(all="ignore"):
+            made = np.asarray(variant(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs)), dtype=np.float64)
+        rows = _broken_rows(arr)
+        if made.shape != arr.shape or not np.array_equal(rows, _broken_rows(made)):
+            return None
+        if not rows.all() and compare(arr[~rows], want[~rows], 1e-6, 1e-9) is not None and compare(
+                arr[~rows], made[~rows], 1e-6, 1e-9) is not None:  # the other rows: right, or as the variant has them
+            return None
+        return bool(rows.any())
+
     def matches(answer, ctx):
-        if not right(answer, ctx):
+        results = ctx.results(answer, group)
+        if not results or not right(answer, ctx):
             return False
-        for _, got, _ in ctx.results(answer, group):
-            try:
-                arr = as_array(got)
-            except Wrong:
-                return False
-            if test(arr).any():
+        for variant in variants:
+            seen = [like(variant, case, got, want) for case, got, want in results]
+            if None not in seen and any(seen):
                 return True
         return False
 
@@ -226,7 +254,7 @@ def field(answer, key):
 
 
 def number(x, name) -> float:
-    if isinstance(x, str) or isinstance(x, bool):
+    if isinstance(x, (str, bool)) or x is None:
         raise Wrong("%s should be a number (use np.inf for infinity), got %s" % (name, describe(x)))
     arr = as_array(x, name)
     if arr.ndim != 0:
@@ -234,10 +262,18 @@ def number(x, name) -> float:
     return float(arr)
 
 
+OPTIONS = {"it stays exactly the same": "a", "it changes a little": "b", "it jumps to a very different value": "c"}
+
+
 def letter(x, name) -> str:
+    """The option a student chose: 'b', ' (B) ', 'b)', 'b) it changes a little' or the option's own text."""
     if not isinstance(x, str):
         raise Wrong("%s should be one of the letters 'a', 'b' or 'c', got %s" % (name, describe(x)))
-    return x.strip().strip("()").strip().lower()
+    text = " ".join(x.strip().lower().split())
+    if text.strip(".") in OPTIONS:
+        return OPTIONS[text.strip(".")]
+    found = re.match(r"^\(?\s*([abc])\s*(?:[).:,-]|\s|$)", text)
+    return found.group(1) if found else text.strip("()").strip()
 
 
 # --------------------------------------------------------------------------------------
@@ -253,6 +289,57 @@ def _ce_terms(s, y, log=np.log):
     s = np.asarray(s, float)
     p = ref.softmax(s, axis=1)
     return -log(p[np.arange(len(y)), y])
+
+
+def _pick(values, y):
+    return values[np.arange(len(y)), np.asarray(y)]
+
+
+def _no_shift(s):
+    return 0.0
+
+
+def _row_max(s):
+    return s.max(axis=1, keepdims=True)
+
+
+def _global_max(s):
+    return s.max()
+
+
+def _softmax_after(shift):
+    def variant(s):
+        s = np.asarray(s, dtype=float)
+        e = np.exp(s - shift(s))
+        return e / e.sum(axis=1, keepdims=True)
+
+    return variant
+
+
+def _ce_from_p(shift):
+    """-ln P(true class) with P the softmax computed after subtracting ``shift`` (the log taken of P)."""
+    def variant(s, y):
+        return -np.log(_pick(_softmax_after(shift)(s), y))
+
+    return variant
+
+
+def _ce_one_hot(shift):
+    """-Σ_j Y_ij ln P_ij with one-hot rows Y: 0 · ln 0 is nan, so a row breaks when any probability rounds to 0."""
+    def variant(s, y):
+        p = _softmax_after(shift)(s)
+        return -np.sum(np.eye(p.shape[1])[np.asarray(y)] * np.log(p), axis=1)
+
+    return variant
+
+
+def _ce_log_sum_exp(shift):
+    """-ln P(true class) as log-sum-exp after subtracting ``shift``."""
+    def variant(s, y):
+        t = np.asarray(s, dtype=float) - shift(np.asarray(s, dtype=float))
+        return -(_pick(t, y) - np.log(np.exp(t).sum(axis=1)))
+
+    return variant
 
 
 def _reg_parts(W, X, y):
@@ -439,7 +526,7 @@ SOFTMAX = Question(
     mistakes=[
         Mistake("softmax.no_shift", "no max subtracted: exp overflows", "np.exp(1000) is inf, and inf / inf is nan. "
                 "Subtract each row's maximum before the exponential; it does not change the result.",
-                nonfinite_on("large", "nan"),
+                breaks_like(_softmax_after(_no_shift)),
                 {"solution_softmax": "def softmax(scores):\n    e = np.exp(scores)\n"
                  "    return e / e.sum(axis=1, keepdims=True)\n"},
                 fails=("scores of size 1e4",)),
@@ -454,6 +541,14 @@ SOFTMAX = Question(
                 same_as(lambda s: ref.softmax(np.asarray(s).reshape(1, -1), axis=1).reshape(np.shape(s))),
                 {"solution_softmax": "def softmax(scores):\n    e = np.exp(scores - scores.max())\n    return e / e.sum()\n"},
                 fails=("values", "scores of size 1e4")),
+        Mistake("softmax.global_max", "the maximum of the whole array subtracted", "subtracting one number from "
+                "every score does not change the softmax, but with scores 1e4 apart a row whose scores all lie far "
+                "below the overall maximum has exp() = 0 everywhere, and 0 / 0 is nan: subtract each row's own "
+                "maximum (axis=1, keepdims=True).",
+                breaks_like(_softmax_after(_global_max)),
+                {"solution_softmax": "def softmax(scores):\n    e = np.exp(scores - scores.max())\n"
+                 "    return e / e.sum(axis=1, keepdims=True)\n"},
+                fails=("scores of size 1e4",)),
     ],
 )
 
@@ -481,7 +576,7 @@ CE_PER_EXAMPLE = Question(
                 fails=("values", "scores of size 1e4")),
         Mistake("ce.no_shift", "no max subtracted: exp overflows", "exp of a score of 1e4 is inf and the result "
                 "becomes nan: subtract each row's maximum first (log-sum-exp).",
-                nonfinite_on("large", "nan"),
+                breaks_like(_ce_from_p(_no_shift), _ce_log_sum_exp(_no_shift)),
                 {"solution_cross_entropy_per_example": _CE_SOURCE.replace("{body}",
                  "    e = np.exp(scores)\n    p = e / e.sum(axis=1, keepdims=True)\n"
                  "    return -np.log(p[np.arange(N), y])")},
@@ -489,10 +584,19 @@ CE_PER_EXAMPLE = Question(
         Mistake("ce.log_of_zero", "the log of a probability that rounds to 0", "with scores 1e4 apart the true "
                 "class's probability underflows to 0 and ln 0 = -inf. Work with log-probabilities: "
                 "ln P_y = (s_y - m) - ln Σ_j exp(s_j - m), m the row maximum.",
-                nonfinite_on("large", "inf"),
+                breaks_like(_ce_from_p(_row_max), _ce_one_hot(_row_max)),
                 {"solution_cross_entropy_per_example": _CE_SOURCE.replace("{body}",
                  "    e = np.exp(scores - scores.max(axis=1, keepdims=True))\n    p = e / e.sum(axis=1, keepdims=True)\n"
                  "    return -np.log(p[np.arange(N), y])")},
+                fails=("scores of size 1e4",)),
+        Mistake("ce.global_max", "the maximum of the whole array subtracted", "with scores 1e4 apart, a row whose "
+                "scores all lie far below the overall maximum has exp() = 0 everywhere, and the log of that sum is "
+                "-inf: subtract each row's own maximum m_i (axis=1, keepdims=True) in the log-sum-exp.",
+                breaks_like(_ce_log_sum_exp(_global_max), _ce_from_p(_global_max), _ce_one_hot(_global_max)),
+                {"solution_cross_entropy_per_example": _CE_SOURCE.replace("{body}",
+                 "    s = scores - scores.max()\n"
+                 "    log_p = s - np.log(np.exp(s).sum(axis=1, keepdims=True))\n"
+                 "    return -log_p[np.arange(N), y]")},
                 fails=("scores of size 1e4",)),
         Mistake("ce.mean_only", "the mean instead of one loss per example", "this function returns the N losses "
                 "L_i, shape (N,); the mean comes in the next task.",
@@ -530,19 +634,19 @@ RANGES = Question(
     checks=[Check("SVM loss", 1, range_check("svm_min", "svm_max", "SVM loss")),
             Check("cross-entropy", 1, range_check("ce_min", "ce_max", "cross-entropy"))],
     mistakes=[
-        Mistake("ranges.probability", "a loss read as a probability", "a loss is not a probability: nothing "
-                "bounds it above. A wrong class can out-score the true one by any amount, and P(true class) can "
-                "come as close to 0 as you like.",
+        Mistake("ranges.probability", "a loss read as a probability", "a loss is not a probability. Ask how "
+                "large the loss of one example gets when a wrong class out-scores the true one by more and more, "
+                "and when P(true class) comes closer and closer to 0.",
                 range_is(svm_min=0.0, svm_max=1.0, ce_min=0.0, ce_max=1.0),
                 _value_example("loss_ranges", "svm_min, svm_max = 0, 1\nce_min, ce_max = 0, 1\n"),
                 fails=("SVM loss", "cross-entropy")),
-        Mistake("ranges.ce_negative", "the range of ln P instead of -ln P", "ln P lies in (-inf, 0]; the "
-                "cross-entropy is its negative.", range_is(ce_min=-np.inf, ce_max=0.0),
+        Mistake("ranges.ce_negative", "the range of ln P instead of -ln P", "the cross-entropy is -ln P, not ln P: "
+                "start from the values ln P can take for a probability P and change their sign.", range_is(ce_min=-np.inf, ce_max=0.0),
                 _value_example("loss_ranges", "svm_min, svm_max = 0, np.inf\nce_min, ce_max = -np.inf, 0\n"),
                 fails=("cross-entropy",)),
         Mistake("ranges.svm_equal_scores", "the loss at equal scores taken for the largest", "C - 1 is the SVM loss "
-                "when all scores are equal (each wrong class adds the margin 1); with larger wrong scores it grows "
-                "without bound.", range_is(svm_max=2.0),
+                "when all scores are equal (each wrong class adds the margin 1), not its largest value: ask what "
+                "happens to the loss when one wrong class's score keeps growing.", range_is(svm_max=2.0),
                 _value_example("loss_ranges", "svm_min, svm_max = 0, 2\nce_min, ce_max = 0, np.inf\n"),
                 fails=("SVM loss",)),
     ],
@@ -554,12 +658,13 @@ MOUSE_CHANGE = Question(
     checks=[Check("SVM loss", 1, choice_check("svm_mouse", "a", "SVM loss")),
             Check("cross-entropy", 1, choice_check("ce_mouse", "b", "cross-entropy"))],
     mistakes=[
-        Mistake("mouse.svm_changes", "the SVM loss thought to move", "the mouse image beats each wrong class by more "
-                "than the margin (by 2.6 and 1.9 beyond it): small changes keep every term at max(0, negative) = 0.",
+        Mistake("mouse.svm_changes", "the hinge terms of the mouse image misread", "compare by how much the mouse "
+                "image's true score beats each wrong class with the margin, then ask whether changes of less than "
+                "0.5 can make any term max(0, s_j - s_y + 1) positive.",
                 choices_are(svm_mouse="b"), _value_example("mouse_change", 'svm_mouse = "b"\nce_mouse = "b"\n'),
                 fails=("SVM loss",)),
-        Mistake("mouse.ce_fixed", "the cross-entropy thought to stay put", "the softmax never gives exactly 1 to the "
-                "true class, so every change of the scores moves -ln P a little.",
+        Mistake("mouse.ce_fixed", "the cross-entropy of the mouse image misread", "can the softmax give the true "
+                "class a probability of exactly 1? Ask what that means for -ln P when the scores move a little.",
                 choices_are(ce_mouse="a"), _value_example("mouse_change", 'svm_mouse = "a"\nce_mouse = "a"\n'),
                 fails=("cross-entropy",)),
     ],
