@@ -18,7 +18,7 @@ import numpy as np
 import sympy
 
 from .probe import Reported
-from .spec import Wrong, describe
+from .numeric import Wrong, describe
 from .symbolic_eval import NotNumeric, value
 
 _FUNCTIONS = (
@@ -301,7 +301,7 @@ X1, X2 = sympy.Symbol("x1"), sympy.Symbol("x2")
 
 def _pair(answer) -> tuple[float, float] | None:
     """(slope, intercept) from a pair of numbers in any numeric form, or None if ``answer`` is no pair."""
-    from .spec import as_array
+    from .numeric import as_array
 
     if isinstance(answer, Reported) and answer.kind == "sympy":
         value = number_of(answer.text)

@@ -56,13 +56,38 @@ def _labelled(rng, n, c, scale=3.0):
 
 
 def _huge(rng, n, c):
-    """Scores up to 1e4 in size (N >= 2): row 0 holds +1e4 and -1e4, its true class the -1e4 one;
-    row 1 gives its true class 1e4."""
+    """Scores up to 1e4 in size (N >= 3): row 0 holds +1e4 and -1e4, its true class the -1e4 one;
+    row 1 gives its true class 1e4; row 2's scores all lie more than 9000 below that."""
     s = rng.uniform(-1e4, 1e4, size=(n, c))
     y = rng.integers(0, c, size=n)
     j, k = rng.choice(c, size=2, replace=False)
     s[0, j], s[0, k], y[0] = 1e4, -1e4, k  # P(true class) underflows to 0
     s[1, y[1]] = 1e4  # the true class overflows exp() unless the maximum is subtracted
+    s[2] = rng.uniform(-1e4, -9e3, size=c)  # exp() is 0 everywhere after subtracting the overall maximum
+    return s, y
+
+
+BIG = 1e4
+
+
+def _edge(rng):
+    """Four rows (C in 3..7, labels y) on which each way of breaking with large scores breaks a
+    different set of rows, whatever was drawn, so that a matcher reads the mistake off them alone:
+
+    row 0, all scores within 3 of 1e4: exp() overflows unless a maximum is subtracted (the overall
+        maximum lies in this row);
+    row 1, small scores and the true class at -1e4: P(true class) underflows to 0, its log is -inf;
+    row 2, small scores and one wrong class at -1e4: only a one-hot product 0 · ln 0 breaks here
+        (or a shift by the overall maximum, as on rows 1 and 3);
+    row 3, all scores within 3 of -1e4: exp() is 0 everywhere without the row's own maximum.
+    """
+    c = int(rng.integers(3, 8))
+    s = rng.uniform(-2.0, 2.0, size=(4, c))
+    y = rng.integers(0, c, size=4)
+    s[0] = BIG - rng.uniform(0.0, 3.0, size=c)
+    s[1, y[1]] = -BIG
+    s[2, rng.choice([j for j in range(c) if j != y[2]])] = -BIG
+    s[3] = -BIG + rng.uniform(0.0, 3.0, size=c)
     return s, y
 
 
@@ -77,21 +102,23 @@ def svm_cases(rng):
 def svm_mean_cases(rng):
     cases = [Case(_labelled(rng, *_shape(rng))) for _ in range(3)]
     cases.append(Case(_labelled(rng, 200, 10)))
+    # the signature has a margin, and the loss uses it: a margin fixed at 1 is wrong on these
+    cases += [Case(_labelled(rng, *_shape(rng)), {"margin": float(rng.uniform(0.2, 3.0))}) for _ in range(2)]
     return cases
 
 
 def softmax_cases(rng):
     regular = [Case((rng.normal(0.0, 3.0, size=_shape(rng)),)) for _ in range(3)]
     regular.append(Case((rng.normal(0.0, 3.0, size=(1, int(rng.integers(2, 8)))),)))
-    large = [Case((_huge(rng, *_shape(rng))[0],), group="large") for _ in range(2)]
-    return regular + large
+    large = [Case((_huge(rng, *_shape(rng, 3))[0],), group="large") for _ in range(2)]
+    return regular + large + [Case((_edge(rng)[0],), group="edge")]
 
 
 def ce_cases(rng):
     regular = [Case(_labelled(rng, *_shape(rng))) for _ in range(3)]
     regular.append(Case(_labelled(rng, 1, int(rng.integers(2, 8)))))
-    large = [Case(_huge(rng, *_shape(rng)), group="large") for _ in range(2)]
-    return regular + large
+    large = [Case(_huge(rng, *_shape(rng, 3)), group="large") for _ in range(2)]
+    return regular + large + [Case(_edge(rng), group="edge")]
 
 
 def ce_mean_cases(rng):
@@ -170,13 +197,15 @@ def _broken_rows(x) -> np.ndarray:
     return bad.reshape(len(bad), -1).any(axis=1) if bad.ndim > 1 else bad.reshape(-1)
 
 
-def breaks_like(*variants, group: str = "large", regular: str = "regular"):
+def breaks_like(*variants, group: str = "edge", regular: str = "regular"):
     """Mistake matcher: right on the regular cases, and on ``group`` the rows that hold nan or inf are exactly
     the rows where one of the wrong ``variants`` makes nan or inf (at least one), every other row right (or as
     the variant has it: exp() of -700 keeps few digits).
 
     A right-looking answer that breaks elsewhere, or for another reason, is not matched: a softmax that
     subtracted the maximum of the whole array breaks on other rows than one that subtracted nothing.
+    ``group`` is the ``edge`` case (:func:`_edge`), whose rows tell the mistakes apart whatever was drawn:
+    on random large scores two mistakes can break the same rows, and the name would depend on the draw.
     """
     right = right_on(regular)
 
@@ -495,21 +524,21 @@ SVM_VECTORIZED = Question(
     checks=[Check("a single number", 0.5, shape_of()), Check("values", 1.5, values(rtol=1e-9, atol=1e-9))],
     mistakes=[
         Mistake("svm_mean.sum", "sum instead of mean", "the loss over a batch is the mean of the L_i: divide the "
-                "sum by N.", same_as(lambda s, y: ref.svm_loss_per_example(s, y).sum()),
+                "sum by N.", same_as(lambda s, y, margin=1.0: ref.svm_loss_per_example(s, y, margin).sum()),
                 {"solution_svm_loss_vectorized": "def svm_loss_vectorized(scores, y, margin=1.0):\n"
                  "    N = scores.shape[0]\n    correct = scores[np.arange(N), y][:, None]\n"
                  "    m = np.maximum(0, scores - correct + margin)\n    m[np.arange(N), y] = 0\n    return m.sum()\n"},
                 fails=("values",)),
         Mistake("svm_mean.keep_yi", "the j = y_i term kept in the sum", "set the true class's column of the "
                 "margins to 0 before summing: otherwise each example adds the margin once more.",
-                same_as(lambda s, y: ref.svm_loss(s, y)[0] + 1.0),
+                same_as(lambda s, y, margin=1.0: ref.svm_loss(s, y, margin)[0] + margin),
                 {"solution_svm_loss_vectorized": "def svm_loss_vectorized(scores, y, margin=1.0):\n"
                  "    N = scores.shape[0]\n    correct = scores[np.arange(N), y][:, None]\n"
                  "    return np.maximum(0, scores - correct + margin).sum() / N\n"},
                 fails=("values",)),
         Mistake("svm_mean.per_example", "the per-example losses instead of their mean",
                 "this function returns one number, the mean of the L_i over the batch.",
-                same_as(lambda s, y: ref.svm_loss_per_example(s, y)),
+                same_as(lambda s, y, margin=1.0: ref.svm_loss_per_example(s, y, margin)),
                 {"solution_svm_loss_vectorized": "def svm_loss_vectorized(scores, y, margin=1.0):\n"
                  "    N = scores.shape[0]\n    correct = scores[np.arange(N), y][:, None]\n"
                  "    m = np.maximum(0, scores - correct + margin)\n    m[np.arange(N), y] = 0\n    return m.sum(axis=1)\n"},
