@@ -28,6 +28,7 @@ def cmd_grade(args) -> int:
     if not students:
         print("no submissions of %s in %s" % (args.assignment, root / "submitted"))
         return 1
+    runner.sandbox_preflight(root, "none" if args.no_sandbox else None)  # refuse before saying anything else
     print("grading %d submission(s) of %s, %d at a time ..." % (len(students), args.assignment,
                                                                args.jobs or runner.cores()), flush=True)
     try:
