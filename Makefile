@@ -36,18 +36,20 @@ $(STAMP): requirements.txt
 demo: $(STAMP) sandbox
 	$(PY) -m autograder demo
 
-# Two passes: the tests that run in process (the answer key, the judge, the specs) spread over all cores by
-# pytest-xdist; then the tests that grade classes in real kernels (marked slow), one at a time, each using all
-# cores through the runner. Both passes run; the target fails if either does.
+# Two passes. First every test but those that starve the machine, over TEST_WORKERS pytest-xdist workers:
+# the tests that share a graded class stay together in one worker (conftest.py, --dist loadgroup) and start
+# first, and the quick in-process tests fill the cores while kernels wait. Then the few tests that take the
+# CPUs from everything else (marked starving), alone. Both passes run; the target fails if either does.
+TEST_WORKERS ?= 3
 test: $(STAMP) sandbox browser
 	@status=0; \
-	$(PY) -m pytest grader_tests -m "not slow" -n auto --durations=15 || status=$$?; \
-	$(PY) -m pytest grader_tests -m slow --durations=15 || status=$$?; \
+	$(PY) -m pytest grader_tests -m "not starving" -n $(TEST_WORKERS) --dist loadgroup --durations=15 || status=$$?; \
+	$(PY) -m pytest grader_tests -m starving --durations=5 || status=$$?; \
 	exit $$status
 
 # the suite without the tests marked slow (whole-class grading runs)
 test-fast: $(STAMP) sandbox
-	$(PY) -m pytest grader_tests -m "not slow" -n auto
+	$(PY) -m pytest grader_tests -m "not slow and not starving" -n auto
 
 # time grading a synthetic class: nbgrader's serial loop, the parallel runner, bare execution
 bench: $(STAMP) sandbox

@@ -26,6 +26,34 @@ def pytest_runtest_setup(item):
             pytest.skip("needs the kernel sandbox, and bubblewrap is not usable here: %s" % problem)
 
 
+def _xdist_group(item) -> str | None:
+    """Tests that share a graded class run in one pytest-xdist worker (``--dist loadgroup``), so the class is
+    graded once: the users of ``graded_course`` by assignment, the other slow tests by module (their classes
+    are module fixtures). Every other test is spread one by one."""
+    if "graded_course" in item.fixturenames:
+        callspec = getattr(item, "callspec", None)
+        assignment = callspec.params.get("a") if callspec is not None else None
+        if assignment is None:
+            assignment = getattr(getattr(item.module, "A", None), "name", None)
+        if assignment is not None:
+            return "graded_course-%s" % assignment
+    if item.get_closest_marker("slow") is not None:
+        return item.module.__name__
+    return None
+
+
+def pytest_collection_modifyitems(config, items):
+    """Mark the tests that take the machine's CPUs (they use ``starved``) and group the tests that share a
+    graded class; the slow ones first, so that the longest groups start while the quick tests fill the gaps."""
+    for item in items:
+        if "starved" in item.fixturenames:
+            item.add_marker(pytest.mark.starving)
+        group = _xdist_group(item)
+        if group is not None:
+            item.add_marker(pytest.mark.xdist_group(group))
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture
 def rng() -> np.random.Generator:
     """A fresh seeded random generator for each test."""

@@ -27,30 +27,30 @@ def make_course(tmp: Path) -> Path:
     return copy_course(tmp)
 
 
-def submit_notebook(root: Path, student: str, nb, name: str = NOTEBOOK) -> Path:
-    folder = root / "submitted" / student / ASSIGNMENT
+def submit_notebook(root: Path, student: str, nb, name: str = NOTEBOOK, assignment: str = ASSIGNMENT) -> Path:
+    folder = root / "submitted" / student / assignment
     folder.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, str(folder / name))
     (folder / "timestamp.txt").write_text("2026-11-20 12:00:00 UTC\n")
     return folder
 
 
-def submit_bytes(root: Path, student: str, data: bytes, name: str = NOTEBOOK) -> Path:
-    folder = root / "submitted" / student / ASSIGNMENT
+def submit_bytes(root: Path, student: str, data: bytes, name: str = NOTEBOOK, assignment: str = ASSIGNMENT) -> Path:
+    folder = root / "submitted" / student / assignment
     folder.mkdir(parents=True, exist_ok=True)
     (folder / name).write_bytes(data)
     (folder / "timestamp.txt").write_text("2026-11-20 12:00:00 UTC\n")
     return folder
 
 
-def student_notebook(root: Path, student):
+def student_notebook(root: Path, student, assignment: str = ASSIGNMENT):
     """The notebook a synth.Student would hand in (to edit further)."""
     from autograder import specs, synth
 
-    return synth.notebook_for(root, specs.get(ASSIGNMENT), student)
+    return synth.notebook_for(root, specs.get(assignment), student)
 
 
-def gradebook_scores(root: Path, students: list[str]) -> dict:
+def gradebook_scores(root: Path, students: list[str], assignment: str = ASSIGNMENT) -> dict:
     """{student: total score} from the gradebook (None when there is no submission recorded)."""
     from nbgrader.api import Gradebook, MissingEntry
 
@@ -58,7 +58,7 @@ def gradebook_scores(root: Path, students: list[str]) -> dict:
     with Gradebook("sqlite:///%s" % (root / "gradebook.db"), course_id="dl-course") as gb:
         for s in students:
             try:
-                out[s] = gb.find_submission(ASSIGNMENT, s).score
+                out[s] = gb.find_submission(assignment, s).score
             except MissingEntry:
                 out[s] = None
     return out

@@ -18,6 +18,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 COURSE_PARTS = ("autograder", "reference_impl", "source", "release", "nbgrader_config.py")
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
 TIMEOUT = 20  # seconds per cell in end-to-end grading (the loop students wait this long)
+# Workers per class graded by the runner. Under pytest-xdist (`make test`) other workers grade other classes at
+# the same time, so each class grades one submission at a time and the cores are shared between classes; alone,
+# the runner's default (all cores). Tests about the runner's parallelism pass their own ``jobs``.
+JOBS = 1 if os.environ.get("PYTEST_XDIST_WORKER") else None
 SHARED_BANKNOTE = (REPO_ROOT / ".." / "shared" / "data" / "banknote").resolve()
 
 
@@ -66,7 +70,7 @@ def graded_class(dest: Path, assignment: str, students: list[synth.Student], tim
     use_shared_banknote()
     root = copy_course(dest)
     synth.build_class(root, assignment, students)
-    result = runner.run(root, assignment, timeout=timeout, progress=False)
+    result = runner.run(root, assignment, jobs=JOBS, timeout=timeout, progress=False)
     assert not result.failed, runner.describe(result, root)
     feedback.generate(root, assignment)
     return root

@@ -19,8 +19,16 @@ from autograder import bench, cli, runner
 
 from e2e import REPO_ROOT, TIMEOUT
 
-SIZE = 3
+SIZE = 2
+A = "02_losses"  # no Keras: the bench's mechanics cost seconds per notebook here, not tens of seconds
 KEYS = {"submissions", "cores", "nbgrader_s", "runner_s", "bare_s", "ratio", "overhead", "peak_rss_mb"}
+
+
+def quotient_of_rounded(q, num, den, places=0.05):
+    """Whether ``q`` (rounded to 3 decimals or fewer) is num / den for some num and den that round, to 0.1 s, to
+    the printed ones: on a class of seconds, the timings' rounding moves a quotient by a percent or two."""
+    low, high = (num - places) / (den + places), (num + places) / max(den - places, 1e-9)
+    return low - 0.005 <= q <= high + 0.005
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +37,8 @@ def benched(tmp_path_factory):
     keep = tmp_path_factory.mktemp("bench")
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        code = cli.main(["--root", str(REPO_ROOT), "bench", "--submissions", str(SIZE), "--timeout", str(TIMEOUT),
-                         "--keep", str(keep)])
+        code = cli.main(["--root", str(REPO_ROOT), "bench", "--assignment", A, "--submissions", str(SIZE),
+                         "--timeout", str(TIMEOUT), "--keep", str(keep)])
     return code, out.getvalue().splitlines(), keep / ("S%d" % SIZE)
 
 
@@ -46,49 +54,49 @@ def test_bench_grades_the_class_every_way_and_reports_the_figures(benched):
     runs = figures["runner_runs_s"]
     assert len(runs) == 2 and all(r > 0 for r in runs)
     assert figures["runner_s"] == pytest.approx(sum(runs) / 2, abs=0.11)
-    assert figures["ratio"] == pytest.approx(figures["nbgrader_s"] / figures["runner_s"], abs=0.02)
+    assert quotient_of_rounded(figures["ratio"], figures["nbgrader_s"], figures["runner_s"])
     bare = figures["bare_runs_s"]
     assert len(bare) == 2 and all(t > 0 for t in bare)
     assert figures["bare_s"] == pytest.approx(sum(bare) / 2, abs=0.11)
-    assert figures["overhead"] == pytest.approx(figures["runner_1job_s"] / figures["bare_s"] - 1, abs=0.01)
+    assert quotient_of_rounded(figures["overhead"] + 1, figures["runner_1job_s"], figures["bare_s"])
     # (d): the bare kernels with all cores, and the two speed-ups it is read against
     assert figures["bare_parallel_s"] > 0
-    assert figures["speedup_runner"] == pytest.approx(figures["runner_1job_s"] / figures["runner_s"], abs=0.02)
-    assert figures["speedup_bare"] == pytest.approx(bare[-1] / figures["bare_parallel_s"], abs=0.02)
+    assert quotient_of_rounded(figures["speedup_runner"], figures["runner_1job_s"], figures["runner_s"])
+    assert quotient_of_rounded(figures["speedup_bare"], bare[-1], figures["bare_parallel_s"])
     assert any(line.startswith("  (d) bare nbclient execution, %d at once" % figures["workers"]) for line in lines)
     assert figures["steady"] is (not figures["unsteady_because"])
     assert any(line.startswith("  machine " + ("steady" if figures["steady"] else "UNSTEADY")) for line in lines)
-    assert figures["peak_rss_mb"] > 300  # a worker with a kernel that imported TensorFlow
+    assert figures["peak_rss_mb"] > 100  # a worker that imported nbgrader, with its kernel
     # every student is in both gradebooks, with every grade cell
-    a, b = runner.gradebook_dump(kept / "a", "01_forward_pass"), runner.gradebook_dump(kept / "b", "01_forward_pass")
+    a, b = runner.gradebook_dump(kept / "a", A), runner.gradebook_dump(kept / "b", A)
     assert len(a) == len(b) == SIZE and a == b
 
 
 @pytest.mark.slow
 def test_bench_comparison_names_a_grade_that_differs(benched):
     _, _, kept = benched
-    names = sorted(runner.gradebook_dump(kept / "a", "01_forward_pass"))
-    assert bench.compare(kept / "a", kept / "b", "01_forward_pass", names) == []
+    names = sorted(runner.gradebook_dump(kept / "a", A))
+    assert bench.compare(kept / "a", kept / "b", A, names) == []
     url, course_id = runner.course_db(kept / "b")
     with runner.open_gradebook(url, course_id) as gb:
-        nb = gb.find_submission("01_forward_pass", names[0]).notebooks[0]
+        nb = gb.find_submission(A, names[0]).notebooks[0]
         grade = sorted(nb.grades, key=lambda g: g.name)[0]
         grade.auto_score = (grade.auto_score or 0) + 1
         gb.db.commit()
         cell, notebook = grade.name, nb.name
-    diffs = bench.compare(kept / "a", kept / "b", "01_forward_pass", names)
+    diffs = bench.compare(kept / "a", kept / "b", A, names)
     assert len(diffs) == 1 and diffs[0].startswith("%s/%s/%s:" % (names[0], notebook, cell))
     # what the bench keeps of a difference, for whoever looks into it
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
-        assert bench.keep_evidence({"a": kept / "a", "b": kept / "b"}, "01_forward_pass", diffs, "b1", None) == diffs
+        assert bench.keep_evidence({"a": kept / "a", "b": kept / "b"}, A, diffs, "b1", None) == diffs
     [line] = [line for line in out.getvalue().splitlines() if "differ for" in line]
     evidence = Path(line.rsplit(" kept in ", 1)[1])
     assert line.startswith("  grades of (a) and (b1) differ for %s;" % names[0])
     assert {p.relative_to(evidence).parts[:2] for p in evidence.rglob("*.ipynb")} == {("a", names[0]), ("b", names[0])}
     shutil.rmtree(evidence)
     # and a student missing from one gradebook is named as such
-    diffs = bench.compare(kept / "a", kept / "b", "01_forward_pass", names + ["nobody"])
+    diffs = bench.compare(kept / "a", kept / "b", A, names + ["nobody"])
     assert "nobody: missing from (a)" in diffs
 
 

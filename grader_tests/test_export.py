@@ -11,9 +11,9 @@ from nbgrader.api import Gradebook
 from sqlalchemy.exc import SAWarning
 
 from autograder import export, grading, runner, specs, synth
-from e2e import copy_course, use_shared_banknote
+from e2e import JOBS, copy_course, use_shared_banknote
 
-A = specs.get("01_forward_pass")
+LATE = specs.get("02_losses")  # the graded class of the late-policy tests
 DUE = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
 
 
@@ -129,25 +129,25 @@ def test_default_paths(tmp_path):
 
 @pytest.fixture(scope="module")
 def late_course(tmp_path_factory) -> Path:
-    """Two graded submissions of 01, ``late`` a day after the due date, and ``absent`` only on the roster.
+    """Two graded submissions of 02 (numpy only: kernels start in a second), ``late`` a day after the due date, and ``absent`` only on the roster.
 
     The course's nbgrader_config.py gets nbgrader's stock "zero" late policy; the due date is set in the
     gradebook between ``generate_assignment`` and ``autograde``, as ``nbgrader db assignment add --duedate``
     would.
     """
     use_shared_banknote()
-    root = copy_course(tmp_path_factory.mktemp("export01"))
+    root = copy_course(tmp_path_factory.mktemp("export02"))
     with open(root / "nbgrader_config.py", "a") as f:
         f.write('\nc.LateSubmissionPlugin.penalty_method = "zero"\n')
-    by = {s.name: s for s in synth.test_class(A)}
-    synth.write_submission(root, A, by["correct"], timestamp="2026-11-20 12:00:00 UTC")
+    by = {s.name: s for s in synth.test_class(LATE)}
+    synth.write_submission(root, LATE, by["correct"], timestamp="2026-11-20 12:00:00 UTC")
     late = synth.Student("late", cells=dict(by["mistakes-1"].cells), note="mistakes, handed in a day late")
-    synth.write_submission(root, A, late, timestamp="2026-11-22 12:00:00 UTC")
-    grading.ensure_generated(root, A.name)
+    synth.write_submission(root, LATE, late, timestamp="2026-11-22 12:00:00 UTC")
+    grading.ensure_generated(root, LATE.name)
     with Gradebook("sqlite:///%s" % (root / "gradebook.db"), course_id="dl-course") as gb:
-        gb.update_or_create_assignment(A.name, duedate=DUE.replace(tzinfo=None))
+        gb.update_or_create_assignment(LATE.name, duedate=DUE.replace(tzinfo=None))
         gb.add_student("absent", first_name="Ab", last_name="Sent", email="absent@example.org")
-    assert not runner.run(root, A.name, timeout=15, progress=False).failed
+    assert not runner.run(root, LATE.name, jobs=JOBS, timeout=15, progress=False).failed
     return root
 
 
@@ -179,7 +179,7 @@ def test_late_submission_is_penalized_by_nbgrader_and_exported_after_the_penalty
 
     export.write(late_course, tmp_path / "canvas.csv", "canvas")
     canvas = read(tmp_path / "canvas.csv")
-    assert canvas[1] == ["Points Possible", "", "", "", "", export.number(A.points)]
+    assert canvas[1] == ["Points Possible", "", "", "", "", export.number(LATE.points)]
     rows = {row[2]: row for row in canvas[2:]}
     assert rows["late"][-1] == "0" and rows["absent"][-1] == "0" and rows["absent"][0] == "Sent, Ab"
     assert rows["correct"][-1] == export.number(by["correct"]["score"])

@@ -27,7 +27,7 @@ from nbgrader.api import Gradebook
 from nbgrader.utils import notebook_hash
 
 from autograder import feedback, runner, specs, synth
-from e2e import REPO_ROOT, copy_course, use_shared_banknote
+from e2e import JOBS, REPO_ROOT, copy_course, use_shared_banknote
 
 A = specs.get("01_forward_pass")
 STUDENTS = ["correct", "mistakes-1", "blank"]
@@ -98,7 +98,7 @@ def course(tmp_path_factory) -> Path:
     synth.build_class(root, A.name, [by[n] for n in STUDENTS])
     for student in STUDENTS:
         (root / "submitted" / student / A.name / "submission_secret.txt").write_text(secret_of(student))
-    assert not runner.run(root, A.name, timeout=15, progress=False).failed
+    assert not runner.run(root, A.name, jobs=JOBS, timeout=15, progress=False).failed
     feedback.generate(root, A.name)
     return root
 

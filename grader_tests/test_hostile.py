@@ -13,7 +13,7 @@ import uuid
 import nbformat
 import pytest
 
-from autograder import feedback, grading, synth
+from autograder import feedback, grading, runner, synth
 
 import course_fixtures as cf
 
@@ -201,7 +201,8 @@ def _digest(folder):
 def graded(tmp_path_factory):
     root = cf.make_course(tmp_path_factory.mktemp("hostile") / "course")
     synth.build_class(root, cf.ASSIGNMENT, [synth.Student("victim")])
-    grading.grade(root, cf.ASSIGNMENT, ["victim"])
+    victim = runner.run(root, cf.ASSIGNMENT, ["victim"], jobs=1, progress=False)
+    assert victim.of("graded") == ["victim"], victim.outcomes
     before = {"score": cf.gradebook_scores(root, ["victim"])["victim"],
               "cells": cf.gradebook_cell_scores(root, "victim"),
               "submitted": _digest(root / "submitted" / "victim"),
@@ -211,7 +212,8 @@ def graded(tmp_path_factory):
     for name, nb in attackers(root).items():
         cf.submit_notebook(root, name, nb)
     synth.build_class(root, cf.ASSIGNMENT, [synth.Student("twin", cells=FORMATTER_ANSWERS)])
-    grading.grade(root, cf.ASSIGNMENT, ["spy", "forger", "formatter", "twin"])
+    attackers_run = runner.run(root, cf.ASSIGNMENT, ["spy", "forger", "formatter", "twin"], jobs=2, progress=False)
+    assert attackers_run.of("graded") == attackers_run.students, runner.describe(attackers_run, root)
     feedback.generate(root, cf.ASSIGNMENT, None)
     return root, before
 
@@ -328,36 +330,54 @@ def test_attackers_get_no_more_than_the_maximum(graded):
 # -- integrity: the same grades twice; a grader killed mid-batch, then rerun ---------------------------
 
 
+WAITS = "import time\ntime.sleep(12)\n"  # a kernel that is surely running when the grader is killed
+
+
 @pytest.mark.slow
-def test_sigkill_mid_batch_then_rerun_gives_the_same_grades(graded):
+def test_sigkill_mid_batch_then_rerun_gives_the_same_grades(tmp_path):
+    """nbgrader's own loop killed (SIGKILL to its whole session) while a kernel runs: no sandboxed process
+    outlives it, and grading again gives every cell the grades it had before.
+
+    A class of its own, of 02 (numpy only: a kernel starts in a second), whose second notebook waits in a
+    cell, so that the kill lands in the middle of a notebook."""
     import os
     import signal
     import subprocess
     import sys
     import time
 
-    root = graded[0]
-    names = ["forger", "formatter", "spy", "twin", "victim"]  # the order nbgrader grades them in
-    before = {n: cf.gradebook_cell_scores(root, n) for n in names}
-    first = root / "autograded" / "forger" / cf.ASSIGNMENT / cf.NOTEBOOK
+    from nbgrader.api import Gradebook
+
+    from e2e import gradebook_scores
+
+    a = "02_losses"
+    root = cf.make_course(tmp_path / "course")
+    source = nbformat.read(str(root / "source" / a / "losses.ipynb"), 4)
+    [cell] = [c for c in source.cells if synth.grade_id(c) == "solution_softmax"]
+    names = ["first", "second"]  # the order nbgrader grades them in
+    synth.build_class(root, a, [synth.Student("first"),
+                                synth.Student("second", cells={"solution_softmax": WAITS + synth.solved(cell.source)})])
+    grading.grade(root, a)
+    before = {n: gradebook_scores(root, a, n) for n in names}
+    assert all(before.values()) and sum(before["second"].values()) > 0, before
+    first = root / "autograded" / "first" / a / "losses.ipynb"
     stamp = first.stat().st_mtime
-    proc = subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", cf.ASSIGNMENT, "--force"], cwd=root, env=grading.grading_env(root), stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen([sys.executable, "-m", "nbgrader", "autograde", a, "--force"],
+                            cwd=root, env=grading.grading_env(root), stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not (first.exists() and first.stat().st_mtime > stamp):
-        time.sleep(0.5)
-    time.sleep(3)  # the next kernel is running now
+        time.sleep(0.2)
+    assert first.stat().st_mtime > stamp, "nbgrader did not grade the first student in time"
+    time.sleep(4)  # the second student's kernel is waiting in its cell now
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
     time.sleep(1)
     # no sandboxed process outlives the grader
     left = subprocess.run(["pgrep", "-f", str(root)], capture_output=True, text=True).stdout.split()
     assert left == [], left
-    grading.grade(root, cf.ASSIGNMENT)
-    after = {n: cf.gradebook_cell_scores(root, n) for n in names}
-    assert after == before
-    from nbgrader.api import Gradebook
-
+    grading.grade(root, a)
+    assert {n: gradebook_scores(root, a, n) for n in names} == before
     with Gradebook("sqlite:///%s" % (root / "gradebook.db"), course_id="dl-course") as gb:
-        subs = [s for s in gb.assignment_submissions(cf.ASSIGNMENT)]
-        assert sorted(s.student_id for s in subs) == sorted(set(s.student_id for s in subs))
+        subs = [s.student_id for s in gb.assignment_submissions(a)]
+        assert sorted(subs) == names

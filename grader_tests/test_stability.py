@@ -35,6 +35,10 @@ answer is asked and judged under each secret as above.
 ``STABILITY_SECRETS=30 pytest grader_tests/test_stability.py`` grades under 30 fresh random secrets
 instead of the five fixed ones (a failure message shows each secret, to reproduce it).
 
+Under the first fixed secret, each demo student's verdicts must equal the stored table in
+``grader_tests/demo_grades/`` (points, status, known mistake, message): the engine's structure may change,
+its grades may not, unless the table is rewritten on purpose (``UPDATE_DEMO_GRADES=1``).
+
 The demo class takes over a minute on two cores (about 70 s: Keras' import and training, and the judge
 five times per answer), so it is marked ``slow``; the robustness part takes under a minute.
 """
@@ -42,9 +46,11 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
 import os
 import secrets
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -58,6 +64,11 @@ from e2e import use_shared_banknote
 KEYS = [secrets.token_hex(32).encode() for _ in range(int(os.environ["STABILITY_SECRETS"]))] \
     if os.environ.get("STABILITY_SECRETS") else \
     [hashlib.sha256(b"stability secret %d" % i).hexdigest().encode() for i in range(5)]
+# the verdicts of the demo class under the first fixed secret, as the engine gave them when the table was
+# written: a change of the engine's structure must leave every one of them as it is (points, status, known
+# mistake and message). `UPDATE_DEMO_GRADES=1` rewrites the table from the engine as it is now (then review
+# the diff: every changed verdict must be one you meant to change).
+DEMO_GRADES = Path(__file__).resolve().parent / "demo_grades"
 NOT_IN_PROCESS = {  # (assignment, student): why its notebook cannot run in the test process
     ("01_forward_pass", "loop"): "an endless loop: about the kernel's time limit",
     ("01_forward_pass", "tamper"): "patches numpy and builtins of the process running it: about the sandbox",
@@ -149,6 +160,29 @@ def test_demo_student_scores_the_same_under_every_secret(keras_home, in_tmp, ass
         lost = ["%s: %s" % (qid, v["message"]) for qid, per_key in verdicts.items() for v in per_key
                 if v["points"] != v["max_points"]]
         assert not lost, "the answer key lost points in-process:\n" + "\n".join(lost)
+    if not os.environ.get("STABILITY_SECRETS"):
+        assert_as_stored(assignment_name, student.name, {qid: per_key[0] for qid, per_key in verdicts.items()})
+
+
+def stored_form(v: dict) -> dict:
+    return {"points": v["points"], "max_points": v["max_points"], "status": v["status"],
+            "mistake": mistake_of(v), "message": v["message"]}
+
+
+def assert_as_stored(assignment_name: str, student: str, verdicts: dict[str, dict]) -> None:
+    """Every verdict equal to the stored table's (``DEMO_GRADES``), question by question."""
+    path = DEMO_GRADES / assignment_name / (student + ".json")
+    now = {qid: stored_form(v) for qid, v in sorted(verdicts.items())}
+    if os.environ.get("UPDATE_DEMO_GRADES"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(now, indent=1, sort_keys=True, ensure_ascii=False) + "\n")
+    assert path.is_file(), "no stored verdicts for %s/%s (%s): UPDATE_DEMO_GRADES=1 writes them" % (
+        assignment_name, student, path)
+    stored = json.loads(path.read_text())
+    changed = ["%s:\n  stored: %s\n  now:    %s" % (qid, stored.get(qid), now.get(qid))
+               for qid in sorted(set(stored) | set(now)) if stored.get(qid) != now.get(qid)]
+    assert not changed, "%s/%s is graded differently from the stored table:\n%s" % (
+        assignment_name, student, "\n".join(changed))
 
 
 # --------------------------------------------------------------------------------------
