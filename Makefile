@@ -36,14 +36,14 @@ $(STAMP): requirements.txt
 demo: $(STAMP) sandbox
 	$(PY) -m autograder demo
 
-# Two passes. First every test but those that starve the machine, over TEST_WORKERS pytest-xdist workers:
-# the tests that share a graded class stay together in one worker (conftest.py, --dist loadgroup) and start
-# first, and the quick in-process tests fill the cores while kernels wait. Then the few tests that take the
-# CPUs from everything else (marked starving), alone. Both passes run; the target fails if either does.
+# Two passes. First every test but those that starve the machine, over TEST_WORKERS pytest-xdist workers, a
+# test file per worker at a time (module fixtures grade a class once): the files that grade classes start first
+# (conftest.py) and the quick in-process files fill the cores while kernels wait. Then the few tests that take
+# the CPUs from everything else (marked starving), alone. Both passes run; the target fails if either does.
 TEST_WORKERS ?= 3
 test: $(STAMP) sandbox browser
 	@status=0; \
-	$(PY) -m pytest grader_tests -m "not starving" -n $(TEST_WORKERS) --dist loadgroup --durations=15 || status=$$?; \
+	$(PY) -m pytest grader_tests -m "not starving" -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15 || status=$$?; \
 	$(PY) -m pytest grader_tests -m starving --durations=5 || status=$$?; \
 	exit $$status
 

@@ -26,31 +26,14 @@ def pytest_runtest_setup(item):
             pytest.skip("needs the kernel sandbox, and bubblewrap is not usable here: %s" % problem)
 
 
-def _xdist_group(item) -> str | None:
-    """Tests that share a graded class run in one pytest-xdist worker (``--dist loadgroup``), so the class is
-    graded once: the users of ``graded_course`` by assignment, the other slow tests by module (their classes
-    are module fixtures). Every other test is spread one by one."""
-    if "graded_course" in item.fixturenames:
-        callspec = getattr(item, "callspec", None)
-        assignment = callspec.params.get("a") if callspec is not None else None
-        if assignment is None:
-            assignment = getattr(getattr(item.module, "A", None), "name", None)
-        if assignment is not None:
-            return "graded_course-%s" % assignment
-    if item.get_closest_marker("slow") is not None:
-        return item.module.__name__
-    return None
-
-
 def pytest_collection_modifyitems(config, items):
-    """Mark the tests that take the machine's CPUs (they use ``starved``) and group the tests that share a
-    graded class; the slow ones first, so that the longest groups start while the quick tests fill the gaps."""
+    """Mark the tests that take the machine's CPUs (they use ``starved``); put the slow tests first, so that
+    under ``--dist loadfile --no-loadscope-reorder`` (``make test``) the files that grade classes start first
+    and the quick in-process files fill the cores while kernels wait. (Files, not xdist groups: pytest 9.2
+    no longer lets pytest-xdist regroup tests by mark.)"""
     for item in items:
         if "starved" in item.fixturenames:
             item.add_marker(pytest.mark.starving)
-        group = _xdist_group(item)
-        if group is not None:
-            item.add_marker(pytest.mark.xdist_group(group))
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
@@ -73,19 +56,29 @@ def shared_banknote_dir() -> Path:
 def graded_course(tmp_path_factory):
     """graded_course(assignment) -> the root of a temporary course where the assignment's smoke class
     (synth.smoke_class: the special students and the first known mistake of each question) was graded by the
-    runner, with feedback. Each assignment is graded once per test session; every known mistake is judged in
-    process by the spec tests (test_spec_*.py)."""
+    runner, with feedback. Each assignment is graded once per test run, also across pytest-xdist workers: the
+    first worker that needs it grades it in the run's shared temporary folder, under a lock, and the others wait
+    for it and read the same course. Every known mistake is judged in process by the spec tests."""
+    import fcntl
+
     from autograder import specs, synth
     from e2e import TIMEOUT, graded_class
 
-    cache = {}
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
     def get(assignment: str) -> Path:
-        if assignment not in cache:
-            spec = specs.get(assignment)
-            cache[assignment] = graded_class(tmp_path_factory.mktemp(assignment), assignment,
-                                             synth.smoke_class(spec), timeout=TIMEOUT)
-        return cache[assignment]
+        root = shared / ("graded-" + assignment)
+        with open(shared / ("graded-%s.lock" % assignment), "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (root / ".graded").exists():
+                if root.exists():  # a worker failed half-way: grade it again
+                    import shutil
+
+                    shutil.rmtree(root)
+                graded_class(root, assignment, synth.smoke_class(specs.get(assignment)), timeout=TIMEOUT)
+                (root / ".graded").touch()
+        return root
 
     return get
 
