@@ -36,7 +36,8 @@ $(STAMP): requirements.txt
 demo: $(STAMP) sandbox
 	$(PY) -m autograder demo
 
-# Two passes. First every test but those that starve the machine, over TEST_WORKERS pytest-xdist workers, a
+# Two passes. First every test but those that starve the machine, over TEST_WORKERS pytest-xdist workers (more
+# than the cores: the classes' kernels often wait, on a time limit, a sleep or another class), a
 # test file per worker at a time (module fixtures grade a class once): the files that grade classes start first
 # (conftest.py) and the quick in-process files fill the cores while kernels wait. Then the few tests that take
 # the CPUs from everything else (marked starving), alone. Both passes run; the target fails if either does.

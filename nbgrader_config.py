@@ -22,7 +22,7 @@ c.Execute.timeout = 30
 c.Execute.startup_timeout = 120
 
 # ---------------------------------------------------------------------------------------------------
-# Sandbox and limits (autograder/sandbox.py; what they guarantee: docs/sandbox.md)
+# Sandbox and limits (autograder/pipeline/bwrap.py and execute.py; what they guarantee: docs/sandbox.md)
 # ---------------------------------------------------------------------------------------------------
 # "bwrap": every student kernel in bubblewrap; grading refuses to start where bubblewrap does not work.
 # "none": the instructor's explicit opt-out, no isolation, resource limits only (the same as --no-sandbox on
@@ -57,40 +57,40 @@ c.SafeExecute.unresponsive_grace = 10
 c.SafeExecute.shutdown_kernel = "immediate"
 
 # A submitted file that is not a readable notebook is graded as the released notebook with every question at 0
-# and the reason ("the notebook is not valid JSON"); the submitted file is left as it is (autograder/sandbox.py).
-c.Autograde.exporter_class = "autograder.sandbox.SafeNotebookExporter"
+# and the reason ("the notebook is not valid JSON"); the submitted file is left as it is (autograder/pipeline/damaged.py).
+c.Autograde.exporter_class = "autograder.pipeline.damaged.SafeNotebookExporter"
 
 # Students who are not yet in the gradebook are created when their first submission is graded.
 c.Autograde.create_student = True
 
 # Sanitizing a submission: nbgrader's steps, with each cell's grading metadata first set from the gradebook
 # and deleted grade cells put back (a notebook that marks a solution cell as a grade cell, breaks the
-# metadata or deletes a grade cell is graded as released; see autograder/preprocessors.py).
+# metadata or deletes a grade cell is graded as released; see autograder/pipeline/restore.py).
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
-    "autograder.preprocessors.RestoreCells",
+    "autograder.pipeline.restore.RestoreCells",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
     "nbgrader.preprocessors.OverwriteCells",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
-# The grading pipeline: fresh probes before execution, the judge after it (see autograder/preprocessors.py).
+# The grading pipeline: fresh probes before execution, the judge after it (see autograder/pipeline/restore.py).
 c.Autograde.autograde_preprocessors = [
-    "autograder.preprocessors.InjectProbes",
-    "autograder.sandbox.SafeExecute",
+    "autograder.pipeline.inject.InjectProbes",
+    "autograder.pipeline.execute.SafeExecute",
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
-    "autograder.preprocessors.JudgeCells",
+    "autograder.pipeline.judge_cells.JudgeCells",
     "nbgrader.preprocessors.SaveAutoGrades",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
-# Feedback pages: the verdict summary first (see autograder/feedback.py).
+# Feedback pages: the verdict summary first (see autograder/outputs/feedback.py).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
-    "autograder.feedback.FeedbackSummary",
+    "autograder.outputs.feedback.FeedbackSummary",
 ]

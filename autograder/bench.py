@@ -44,7 +44,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import course, grading, runner, sandbox, specs, synth
+from . import course, gradebook, grading, runner, specs, synth
+from .pipeline.execute import SafeExecute
+from .runner import env as runner_env
 
 COURSE_PARTS = ("autograder", "reference_impl", "source", "release", "nbgrader_config.py")
 LEFT_OUT = ("loop",)
@@ -56,15 +58,13 @@ def add_arguments(p) -> None:
                    help="class size(s) to time (default: 40); two sizes show whether time grows linearly")
     p.add_argument("--jobs", type=int, help="the runner's jobs for (b) (default: all cores)")
     p.add_argument("--extra-workers", type=int, default=None,
-                   help="workers beyond --jobs for (b) (default: runner.EXTRA_WORKERS)")
+                   help="workers beyond --jobs for (b) (default: autograder.runner.pool.EXTRA_WORKERS)")
     p.add_argument("--timeout", type=int, help="seconds per cell in every mode (default: the course's)")
     p.add_argument("--keep", metavar="DIR", help="build the course copies under DIR and keep them")
 
 
 def cmd(args) -> int:
-    from .cli import _root
-
-    root = _root(args)
+    root = course.root_of(args)
     figures = [bench(root, args.assignment, n, jobs=args.jobs, timeout=args.timeout, keep=args.keep,
                      extra_workers=args.extra_workers) for n in args.submissions]
     if len(figures) > 1:
@@ -133,22 +133,13 @@ def load() -> str:
 def bench(root: Path, assignment: str, n: int, *, jobs: int | None = None, timeout: int | None = None,
           keep: str | None = None, extra_workers: int | None = None) -> dict:
     """Time (a), (b) and (c) on a class of ``n``; print them; return the figures."""
-    cores = runner.cores()
+    cores = runner_env.cores()
     jobs = jobs or cores
     base = Path(keep).resolve() / ("S%d" % n) if keep else Path(tempfile.mkdtemp(prefix="autograder-bench-"))
     base.mkdir(parents=True, exist_ok=True)
     try:
         students = bench_class(assignment, n)
-        roots = {k: course_copy(root, base / k) for k in ("a", "b", "c")}
-        course.secret(roots["a"])
-        for k in ("b", "c"):
-            course.state_dir(roots[k])
-            shutil.copy2(roots["a"] / ".autograder" / "secret", roots[k] / ".autograder" / "secret")
-        synth.build_class(roots["a"], assignment, students)
-        for k in ("b", "c"):
-            shutil.copytree(roots["a"] / "submitted", roots[k] / "submitted")
-        for r in roots.values():
-            grading.ensure_generated(r, assignment)
+        roots = three_courses(root, base, assignment, students)
         names = [s.name for s in students]
         mode, line, warning = runner.sandbox_preflight(roots["b"], "auto")  # synthetic students, as the demo's
         if warning:
@@ -212,35 +203,63 @@ def bench(root: Path, assignment: str, n: int, *, jobs: int | None = None, timeo
         problems = (same_b + same_1)[:10] + (["failed in (b): %s" % ", ".join(failed)] if failed else [])
         print("  grades (a) = (b): %s" % ("identical for all %d students, every cell" % n if identical else
                                          "DIFFERENT: %s" % "; ".join(problems)))
-        figures = {"submissions": n, "cores": cores, "nbgrader_s": round(t_a, 1), "runner_s": round(t_b, 1),
-                   "bare_s": round(t_c, 1), "ratio": round(t_a / t_b, 2), "overhead": round(t_1 / t_c - 1, 3),
-                   "peak_rss_mb": round(max([res_1.peak_rss] + [r.peak_rss for r in res_b]) / 2 ** 20),
-                   "runner_runs_s": [round(r.seconds, 1) for r in res_b], "bare_runs_s": [round(t, 1) for t in t_cs],
-                   "runner_1job_s": round(t_1, 1), "bare_parallel_s": round(t_d, 1),
-                   "speedup_runner": round(t_1 / t_b, 2), "speedup_bare": round(t_cs[-1] / t_d, 2),
-                   "bare_busy_cores": round(busy[-1], 2),
-                   "execute_step_s": round(t_x, 1), "jobs": jobs, "workers": res_b[0].workers,
-                   "identical": identical, "load_after": load()}
-        why = unsteady(figures["runner_runs_s"], figures["bare_runs_s"], figures["speedup_bare"], cores,
-                       figures["bare_busy_cores"])
-        figures["steady"], figures["unsteady_because"] = not why, why
-        print("  throughput (a)/(b) = %.2f (over the mean of (b) before and after (a): %s s); runner overhead over "
-              "bare ((b1)/(c) - 1) = %.1f %% (over the mean of (c) before and after (b1): %s s); peak RSS of a "
-              "worker with its kernel = %d MB"
-              % (figures["ratio"], " and ".join("%.1f" % r.seconds for r in res_b), 100 * figures["overhead"],
-                 " and ".join("%.1f" % t for t in t_cs), figures["peak_rss_mb"]), flush=True)
-        print("  all cores against one: the runner x%.2f ((b1)/(b)); bare kernels x%.2f ((c) after (b1), over (d))"
-              % (figures["speedup_runner"], figures["speedup_bare"]), flush=True)
-        if why:
-            print("  machine UNSTEADY during this run: %s. The ratio and the overhead above measure its swings as "
-                  "much as the grader: run again when the machine is quiet." % "; ".join(why), flush=True)
-        else:
-            print("  machine steady: each mode timed twice came out within %d %% of itself" % (100 * SPREAD),
-                  flush=True)
+        figures = figures_of(n, cores, jobs, t_a, res_b, t_cs, res_1, t_d, t_x, busy, identical)
+        print_figures(figures, res_b, t_cs)
         return figures
     finally:
         if not keep:
             shutil.rmtree(base, ignore_errors=True)
+
+
+def three_courses(root: Path, base: Path, assignment: str, students: list) -> dict[str, Path]:
+    """The course copies (a), (b) and (c), sharing one grading secret and the same submissions."""
+    roots = {k: course_copy(root, base / k) for k in ("a", "b", "c")}
+    course.secret(roots["a"])
+    for k in ("b", "c"):
+        course.state_dir(roots[k])
+        shutil.copy2(roots["a"] / ".autograder" / "secret", roots[k] / ".autograder" / "secret")
+    synth.build_class(roots["a"], assignment, students)
+    for k in ("b", "c"):
+        shutil.copytree(roots["a"] / "submitted", roots[k] / "submitted")
+    for r in roots.values():
+        grading.ensure_generated(r, assignment)
+    return roots
+
+
+def figures_of(n, cores, jobs, t_a, res_b, t_cs, res_1, t_d, t_x, busy, identical) -> dict:
+    """The figures of one bench run (the JSON line), from its timings."""
+    t_b = sum(r.seconds for r in res_b) / len(res_b)
+    t_1, t_c = res_1.seconds, sum(t_cs) / len(t_cs)
+    figures = {"submissions": n, "cores": cores, "nbgrader_s": round(t_a, 1), "runner_s": round(t_b, 1),
+               "bare_s": round(t_c, 1), "ratio": round(t_a / t_b, 2), "overhead": round(t_1 / t_c - 1, 3),
+               "peak_rss_mb": round(max([res_1.peak_rss] + [r.peak_rss for r in res_b]) / 2 ** 20),
+               "runner_runs_s": [round(r.seconds, 1) for r in res_b], "bare_runs_s": [round(t, 1) for t in t_cs],
+               "runner_1job_s": round(t_1, 1), "bare_parallel_s": round(t_d, 1),
+               "speedup_runner": round(t_1 / t_b, 2), "speedup_bare": round(t_cs[-1] / t_d, 2),
+               "bare_busy_cores": round(busy[-1], 2),
+               "execute_step_s": round(t_x, 1), "jobs": jobs, "workers": res_b[0].workers,
+               "identical": identical, "load_after": load()}
+    why = unsteady(figures["runner_runs_s"], figures["bare_runs_s"], figures["speedup_bare"], cores,
+                   figures["bare_busy_cores"])
+    figures["steady"], figures["unsteady_because"] = not why, why
+    return figures
+
+
+def print_figures(figures: dict, res_b, t_cs) -> None:
+    why = figures["unsteady_because"]
+    print("  throughput (a)/(b) = %.2f (over the mean of (b) before and after (a): %s s); runner overhead over "
+          "bare ((b1)/(c) - 1) = %.1f %% (over the mean of (c) before and after (b1): %s s); peak RSS of a "
+          "worker with its kernel = %d MB"
+          % (figures["ratio"], " and ".join("%.1f" % r.seconds for r in res_b), 100 * figures["overhead"],
+             " and ".join("%.1f" % t for t in t_cs), figures["peak_rss_mb"]), flush=True)
+    print("  all cores against one: the runner x%.2f ((b1)/(b)); bare kernels x%.2f ((c) after (b1), over (d))"
+          % (figures["speedup_runner"], figures["speedup_bare"]), flush=True)
+    if why:
+        print("  machine UNSTEADY during this run: %s. The ratio and the overhead above measure its swings as "
+              "much as the grader: run again when the machine is quiet." % "; ".join(why), flush=True)
+    else:
+        print("  machine steady: each mode timed twice came out within %d %% of itself" % (100 * SPREAD),
+              flush=True)
 
 
 def _children_cpu() -> float:
@@ -261,7 +280,7 @@ def executing(root: Path, assignment: str, students: list[str]) -> float:
 
 def compare(root_a: Path, root_b: Path, assignment: str, students: list[str]) -> list[str]:
     """The differences between two gradebooks' rows of the students (empty when identical)."""
-    a, b = runner.gradebook_dump(root_a, assignment), runner.gradebook_dump(root_b, assignment)
+    a, b = gradebook.gradebook_dump(root_a, assignment), gradebook.gradebook_dump(root_b, assignment)
     diffs = []
     for s in students:
         ra, rb = a.get(s), b.get(s)
@@ -335,9 +354,9 @@ def bare_inputs(root: Path, assignment: str, students: list[str]) -> list[tuple]
     from nbgrader.preprocessors import Execute
     from traitlets.utils.importstring import import_item
 
-    cfg = runner.course_config(root)
+    cfg = gradebook.course_config(root)
     cfg.Exporter.default_preprocessors = []
-    url, _ = runner.course_db(root)
+    url, _ = gradebook.course_db(root)
     autograde = Autograde(coursedir=CourseDirectory(config=cfg), config=cfg)
     steps = list(autograde.sanitize_preprocessors)
     for p in autograde.autograde_preprocessors:
@@ -348,7 +367,7 @@ def bare_inputs(root: Path, assignment: str, students: list[str]) -> list[tuple]
     for p in steps:
         exporter.register_preprocessor(p, enabled=True)
     out = []
-    with _environ(runner.worker_env(root)):
+    with _environ(runner_env.worker_env(root)):
         for s in students:
             src = root / "submitted" / s / assignment
             workdir = root / "bare" / s / assignment
@@ -375,11 +394,11 @@ def bare_execute(inputs: list[tuple], root: Path, timeout: int | None, *, stream
 
     from nbclient import NotebookClient
 
-    cfg = runner.course_config(root)
+    cfg = gradebook.course_config(root)
     cell_timeout = timeout or cfg.get("Execute", {}).get("timeout", 30)
     # the kernel is stopped as the course's execute step stops it, so that (c) stays the floor of (a) and (b)
-    shutdown = cfg.get("SafeExecute", {}).get("shutdown_kernel", sandbox.SafeExecute.shutdown_kernel.default_value)
-    env = runner.worker_env(root, jobs)
+    shutdown = cfg.get("SafeExecute", {}).get("shutdown_kernel", SafeExecute.shutdown_kernel.default_value)
+    env = runner_env.worker_env(root, jobs)
     for name in ("AUTOGRADER_COURSE_ROOT", "PYTHONPATH", "JPY_PARENT_PID"):  # as the sandbox does
         env.pop(name, None)
     todo: queue.SimpleQueue = queue.SimpleQueue()

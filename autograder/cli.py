@@ -9,11 +9,11 @@ import os
 import sys
 from pathlib import Path
 
-from . import course, export, feedback, grading, report, runner, sandbox, specs, synth, template
-
-
-def _root(args) -> Path:
-    return Path(args.root).resolve() if args.root else course.course_root()
+from . import course, grading, runner, specs, synth
+from .outputs import export, feedback, report
+from .pipeline.bwrap import SandboxUnavailable
+from .runner.env import cores
+from .runner.template import without_iri_grammars
 
 
 def _known(name: str) -> str:
@@ -23,14 +23,14 @@ def _known(name: str) -> str:
 
 
 def cmd_grade(args) -> int:
-    root = _root(args)
+    root = course.root_of(args)
     students = args.student or grading.submissions(root, args.assignment)
     if not students:
         print("no submissions of %s in %s" % (args.assignment, root / "submitted"))
         return 1
     runner.sandbox_preflight(root, "none" if args.no_sandbox else None)  # refuse before saying anything else
     print("grading %d submission(s) of %s, %d at a time ..." % (len(students), args.assignment,
-                                                               args.jobs or runner.cores()), flush=True)
+                                                               args.jobs or cores()), flush=True)
     try:
         result = runner.run(root, args.assignment, students, jobs=args.jobs, force=args.force,
                             timeout=args.timeout, verbose=args.verbose, sandbox="none" if args.no_sandbox else None)
@@ -38,12 +38,12 @@ def cmd_grade(args) -> int:
         print("interrupted: the grades recorded so far are kept; run the same command again to grade the rest")
         return 130
     print_summary(root, args.assignment, students)
-    print("\n".join(runner.describe(result, root)))
+    print("\n".join(runner.summary_lines(result, root)))
     return 1 if result.failed else 0
 
 
 def cmd_feedback(args) -> int:
-    root = _root(args)
+    root = course.root_of(args)
     proc = feedback.generate(root, args.assignment, args.student, quiet=not args.verbose)
     pages = sorted((root / "feedback").glob("*/%s/*.html" % args.assignment))
     print("wrote %d feedback page(s) under %s" % (len(pages), root / "feedback"))
@@ -51,7 +51,7 @@ def cmd_feedback(args) -> int:
 
 
 def cmd_export(args) -> int:
-    root = _root(args)
+    root = course.root_of(args)
     out = Path(args.output) if args.output else export.default_path(root, args.format)
     n = export.write(root, out, args.format, args.assignment or None)
     print("wrote %d %s row(s) to %s" % (n, args.format, out))
@@ -59,7 +59,7 @@ def cmd_export(args) -> int:
 
 
 def cmd_report(args) -> int:
-    root = _root(args)
+    root = course.root_of(args)
     try:
         index = report.write(root, args.assignment, Path(args.output) if args.output else None)
     except ValueError as exc:
@@ -70,7 +70,7 @@ def cmd_report(args) -> int:
 
 
 def cmd_release(args) -> int:
-    root = _root(args)
+    root = course.root_of(args)
     for name in args.assignment or sorted(specs.ASSIGNMENTS):
         grading.nbgrader(root, "generate_assignment", name, "--force")
         print("generated release/%s" % name)
@@ -85,7 +85,7 @@ def sandbox_banner(warning: str) -> str:
 
 
 def cmd_demo(args) -> int:
-    root = _root(args)
+    root = course.root_of(args)
     names = args.assignment or sorted(specs.ASSIGNMENTS)
     _, _, warning = runner.sandbox_preflight(root, "auto")
     if warning:
@@ -100,7 +100,7 @@ def cmd_demo(args) -> int:
         result = runner.run(root, name, [s.name for s in students], jobs=args.jobs, force=True, timeout=args.timeout,
                             sandbox="auto")
         print_summary(root, name, [s.name for s in students])
-        print("\n".join(runner.describe(result, root)))
+        print("\n".join(runner.summary_lines(result, root)))
         feedback.generate(root, name)
         print("feedback pages: %s" % (root / "feedback" / "<student>" / name))
     out = root / "grades.csv"
@@ -186,10 +186,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv=None) -> int:
     os.environ["PATH"] = os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", "")
-    template.without_iri_grammars()
+    without_iri_grammars()
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (grading.GradingError, sandbox.SandboxUnavailable) as exc:
+    except (grading.GradingError, SandboxUnavailable) as exc:
         print("error: %s" % exc, file=sys.stderr)
         return 2

@@ -29,6 +29,11 @@ def course_root() -> Path:
     return Path(os.environ.get("AUTOGRADER_COURSE_ROOT", ROOT)).resolve()
 
 
+def root_of(args) -> Path:
+    """The course root a command works in: its ``--root``, else :func:`course_root`."""
+    return Path(args.root).resolve() if getattr(args, "root", None) else course_root()
+
+
 def state_dir(root: Path | None = None) -> Path:
     d = (root or course_root()) / ".autograder"
     d.mkdir(mode=0o700, exist_ok=True)
@@ -84,7 +89,7 @@ def font_cache(root: Path | None = None) -> Path | None:
     kernel a fresh one) first scans the system's fonts and writes the list there. Measured in the sandbox,
     that costs a kernel 0.1 CPU-seconds when its notebook imports pyplot before Keras, and 0.9 when Keras
     comes first. The list is built here once per course, by this interpreter with an empty home (as a
-    kernel's), and each kernel gets its own copy (:class:`autograder.sandbox.SandboxKernelManager`). The
+    kernel's), and each kernel gets its own copy (:class:`autograder.pipeline.kernel.SandboxKernelManager`). The
     folder's name carries matplotlib's version, the interpreter and the font folders' times, so a new
     matplotlib or newly installed fonts get a new list. None when matplotlib is not installed or the list
     cannot be built: kernels then build their own, as before.

@@ -14,7 +14,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from . import course
+from . import course, gradebook
 
 
 class GradingError(RuntimeError):
@@ -46,12 +46,12 @@ def nbgrader(root: Path, *args: str, quiet: bool = True, check: bool = True) -> 
 
 
 def ensure_generated(root: Path, assignment: str) -> None:
-    """Make sure the gradebook knows the assignment's notebooks and cells (``generate_assignment``)."""
-    from nbgrader.api import Gradebook, MissingEntry
+    """``nbgrader generate_assignment`` unless the gradebook (wherever it is) knows the assignment's notebooks
+    and cells."""
+    from nbgrader.api import MissingEntry
 
-    db = root / "gradebook.db"
-    if db.exists():
-        with Gradebook("sqlite:///%s" % db, course_id="dl-course") as gb:
+    if gradebook.exists(root):  # (a new SQLite file is left to nbgrader: it needs alembic on PATH)
+        with gradebook.opened(root) as gb:
             try:
                 if gb.find_assignment(assignment).notebooks:
                     return
@@ -103,11 +103,14 @@ def verdicts(root: Path, assignment: str, student: str) -> dict:
 
 
 def faults(root: Path, assignment: str, student: str) -> list[str]:
+    """The messages of the faults the student's own cells left (time-outs, errors), notebook by notebook."""
     import nbformat
+
+    from .pipeline.judge_cells import recorded
 
     found = []
     for path in sorted((root / "autograded" / student / assignment).glob("*.ipynb")):
         nb = nbformat.read(str(path), as_version=4)
-        found += nb.metadata.get("autograder", {}).get("faults", [])
+        found += [f.message for f in recorded(nb, run=False)]
     return found
 

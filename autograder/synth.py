@@ -15,7 +15,7 @@ from pathlib import Path
 import nbformat
 
 from . import specs
-from .spec import Assignment
+from .judging.spec import Assignment
 
 MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[^\n]*\n?", re.M)
 
@@ -121,90 +121,9 @@ def ordinal(k: int) -> str:
 
 
 def special_students(assignment: Assignment) -> list[Student]:
-    """Correct, blank, crashing, looping, tampering and warning students for an assignment."""
-    return SPECIALS.get(assignment.name, lambda a: [])(assignment)
-
-
-def _specials_01(a: Assignment) -> list[Student]:
-    return [
-        Student("correct", note="every answer right"),
-        Student("blank", blank=True, note="the released notebook, untouched"),
-        Student("crash", cells={"solution_sigmoid": "import numpy as np\nraise RuntimeError('my sigmoid cell crashes')\n"
-                                                    "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n"},
-                note="the sigmoid cell raises before defining sigmoid"),
-        Student("loop", cells={"solution_c11": "while True:\n    pass\n"}, note="an endless loop in one cell"),
-        Student("tamper", cells={
-            "solution_sigmoid": TAMPER + "def sigmoid(z):\n    return 0.5\n",
-            "solution_p_fake": "p_fake = 0.5\nprint('All tests passed! 25/25 points')\n",
-            "solution_matmul": "C = np.zeros((2, 3))\n",
-            "solution_n_params": "n_params = (2 * 8 + 8) + (8 * 2 + 2)\nprint('\\n'.join(_seen))\n",
-            "solution_c11": "import reference_impl, autograder.specs  # the answer key must not be importable\n"
-                            "c11_correct = reference_impl.A[0] @ reference_impl.B[:, 0]\n",
-        }, note="patches numpy and builtins, prints fake success, answers wrong"),
-        Student("warns", cells={
-            "solution_sigmoid": "import warnings\n\ndef sigmoid(z):\n    warnings.warn('a harmless warning')\n"
-                                "    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))\n",
-            "solution_neuron_forward": "import sys\n\ndef neuron_forward(X, w, b):\n"
-                                       "    print('debug: computing', file=sys.stderr)\n    return sigmoid(X @ w + b)\n",
-        }, note="right answers that print warnings and to stderr"),
-    ]
-
-
-TAMPER = """import builtins, numpy as np
-from IPython import get_ipython
-from IPython.display import display
-np.allclose = lambda *a, **k: True
-np.isclose = lambda *a, **k: True
-np.testing.assert_allclose = lambda *a, **k: None
-np.array_equal = lambda *a, **k: True
-_print = builtins.print
-builtins.print = lambda *a, **k: _print(*a, "(all tests passed)", **k)
-# after every cell, the grading cells too: claim full points, on stdout and as a result
-get_ipython().events.register("post_run_cell", lambda *a: print("2.0 / 2 points: all hidden tests passed"))
-# keep the source of every cell that runs, the hidden ones too, to print it later
-_seen = []
-get_ipython().events.register("post_run_cell", lambda result: _seen.append(result.info.raw_cell))
-display({"application/vnd.autograder.report+json": {"nonce": "0" * 32, "question": "forward_pass.sigmoid",
-         "kind": "function", "answer": []}}, raw=True)
-print("All checks passed!")
-"""
-
-
-def _specials_02(a: Assignment) -> list[Student]:
-    return [
-        Student("correct", note="every answer right"),
-        Student("blank", blank=True, note="the released notebook, untouched"),
-        Student("crash", cells={"solution_softmax": "raise RuntimeError('my softmax cell crashes')\n"
-                                                    "def softmax(scores):\n    return scores\n"},
-                note="the softmax cell raises before defining softmax"),
-        Student("warns", cells={
-            "solution_l2_penalty": "import warnings\n\ndef l2_penalty(W):\n    warnings.warn('a harmless warning')\n"
-                                   "    return float(np.sum(np.square(W)))\n",
-            "solution_svm_loss_vectorized": "import sys\n\ndef svm_loss_vectorized(scores, y, margin=1.0):\n"
-                                            "    print('debug: computing', file=sys.stderr)\n    N = len(y)\n"
-                                            "    m = np.maximum(0, scores - scores[np.arange(N), y][:, None] + margin)\n"
-                                            "    m[np.arange(N), y] = 0\n    return m.sum() / N\n",
-        }, note="right answers that print warnings and to stderr"),
-    ]
-
-
-def _specials_03(a: Assignment) -> list[Student]:
-    return [
-        Student("correct", note="every answer right"),
-        Student("blank", blank=True, note="the released notebook, untouched"),
-        Student("crash", cells={"solution_forward": "raise RuntimeError('my forward cell crashes')\n"
-                                                    "def forward(X, params):\n    return X\n"},
-                note="the forward cell raises before defining forward"),
-        Student("warns", cells={
-            "solution_gradient_descent": "import warnings\n\ndef gradient_descent(grad_fn, x0, lr, num_iters):\n"
-                                         "    warnings.warn('a harmless warning')\n    xs = [np.asarray(x0, dtype=float)]\n"
-                                         "    for _ in range(num_iters):\n        xs.append(xs[-1] - lr * grad_fn(xs[-1]))\n"
-                                         "    return np.array(xs)\n",
-        }, note="right answers that print a warning"),
-    ]
-
-
-SPECIALS = {"01_forward_pass": _specials_01, "02_losses": _specials_02, "03_gradient_descent": _specials_03}
+    """The assignment's special students (its spec's ``special_students``): correct, blank, crashing, looping,
+    tampering and warning ones, as the spec writes them."""
+    return [Student(**fields) for fields in assignment.special_students]
 
 
 def demo_class(assignment: Assignment) -> list[Student]:

@@ -12,12 +12,16 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import feedback, synth
+from autograder.outputs import feedback
+from autograder import synth
+from autograder.pipeline.bwrap import bwrap_problem
+from autograder.runner import run, summary_lines
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 COURSE_PARTS = ("autograder", "reference_impl", "source", "release", "nbgrader_config.py")
 HIDDEN = re.compile(r"### BEGIN HIDDEN TESTS\n(.*?)### END HIDDEN TESTS", re.S)
-TIMEOUT = 20  # seconds per cell in end-to-end grading (the loop students wait this long)
+TIMEOUT = 45  # seconds per cell in end-to-end grading (the loop students wait this long): under `make test` other
+# workers grade at the same time, and a notebook's first cell imports Keras (7 CPU-seconds)
 # Workers per class graded by the runner. Under pytest-xdist (`make test`) other workers grade other classes at
 # the same time, so each class grades one submission at a time and the cores are shared between classes; alone,
 # the runner's default (all cores). Tests about the runner's parallelism pass their own ``jobs``.
@@ -33,9 +37,8 @@ def use_shared_banknote() -> None:
 
 def sandbox_problem() -> str | None:
     """Why bubblewrap cannot sandbox grading kernels on this machine, as the grader would use it; None if it can."""
-    from autograder import sandbox
 
-    return sandbox.bwrap_problem(os.geteuid() == 0)
+    return bwrap_problem(os.geteuid() == 0)
 
 
 OPT_OUT = ('\n# The tests\' own opt-out, written into this temporary copy only: bubblewrap is not usable here (%s).\n'
@@ -63,15 +66,16 @@ def copy_course(dest: Path, opt_out: bool = True) -> Path:
     return dest
 
 
-def graded_class(dest: Path, assignment: str, students: list[synth.Student], timeout: int = 15) -> Path:
-    """Build, grade (the runner, all cores) and write feedback for a synthetic class in a fresh course copy."""
-    from autograder import runner
+def graded_class(dest: Path, assignment: str, students: list[synth.Student], timeout: int = 15,
+                 jobs: int | None = JOBS) -> Path:
+    """Build, grade (the runner, ``jobs`` at a time) and write feedback for a synthetic class in a fresh course
+    copy."""
 
     use_shared_banknote()
     root = copy_course(dest)
     synth.build_class(root, assignment, students)
-    result = runner.run(root, assignment, jobs=JOBS, timeout=timeout, progress=False)
-    assert not result.failed, runner.describe(result, root)
+    result = run(root, assignment, jobs=jobs, timeout=timeout, progress=False)
+    assert not result.failed, summary_lines(result, root)
     feedback.generate(root, assignment)
     return root
 

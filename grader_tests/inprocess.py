@@ -11,10 +11,10 @@ then ask every question as often as it likes. What this keeps of real grading:
 * a grade cell runs when its turn comes, so it asks about the object its name holds at that point of
   the notebook, through the hidden cell's own expression (``_autograder.ask(qid, <expression>)``);
 * each ask goes through the real probe, injected as the grader injects it
-  (:func:`autograder.preprocessors.bootstrap`), with a plan built from
+  (:func:`autograder.pipeline.inject.bootstrap`), with a plan built from
   ``course.question_rng(secret, assignment, student, qid)`` exactly as ``InjectProbes`` builds it; its
   report leaves as display data, crosses a JSON round trip (the kernel's wire), and the judge reads it
-  with :func:`autograder.judge.judge_question`, as ``JudgeCells`` does.
+  with :func:`autograder.judging.judge.judge_question`, as ``JudgeCells`` does.
 
 What it leaves out is the kernel: its sandbox, time limits and output handling. Notebooks whose point
 is to loop forever or to tamper with the process running them (patching numpy, registering IPython
@@ -33,9 +33,10 @@ from unittest import mock
 import nbformat
 import numpy as np
 
-from autograder import course, judge, synth
-from autograder.preprocessors import bootstrap, is_autograded_cell
-from autograder.spec import Assignment
+from autograder import course, synth
+from autograder.judging import judge
+from autograder.pipeline.inject import bootstrap, is_autograded_cell
+from autograder.judging.spec import Assignment
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 30  # seconds per cell, as the grader's verdicts quote it (nothing here is timed)

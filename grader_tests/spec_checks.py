@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 import sympy
 
-from autograder import judge
-from autograder.probe import Probe, decode, describe_keras_model, encode
-from autograder.spec import FUNCTION, KERAS, VALUE
+from autograder.judging import judge
+from autograder.judging.probe import Probe, decode, describe_keras_model, encode
+from autograder.judging.spec import FUNCTION, KERAS, VALUE
 
 
 def reported(q, ctx, obj):

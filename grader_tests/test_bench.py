@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder import bench, cli, runner
+from autograder import bench, cli
 
 from e2e import REPO_ROOT, TIMEOUT
+from autograder.gradebook import course_db, gradebook_dump, open_gradebook
+from autograder.runner.env import cores
 
 SIZE = 2
 A = "02_losses"  # no Keras: the bench's mechanics cost seconds per notebook here, not tens of seconds
@@ -48,7 +50,7 @@ def test_bench_grades_the_class_every_way_and_reports_the_figures(benched):
     assert code == 0, "\n".join(lines)
     figures = json.loads(lines[-1])
     assert KEYS <= set(figures)
-    assert figures["submissions"] == SIZE and figures["cores"] == runner.cores()
+    assert figures["submissions"] == SIZE and figures["cores"] == cores()
     assert figures["identical"] is True
     assert any("identical for all %d students" % SIZE in line for line in lines)
     runs = figures["runner_runs_s"]
@@ -68,17 +70,17 @@ def test_bench_grades_the_class_every_way_and_reports_the_figures(benched):
     assert any(line.startswith("  machine " + ("steady" if figures["steady"] else "UNSTEADY")) for line in lines)
     assert figures["peak_rss_mb"] > 100  # a worker that imported nbgrader, with its kernel
     # every student is in both gradebooks, with every grade cell
-    a, b = runner.gradebook_dump(kept / "a", A), runner.gradebook_dump(kept / "b", A)
+    a, b = gradebook_dump(kept / "a", A), gradebook_dump(kept / "b", A)
     assert len(a) == len(b) == SIZE and a == b
 
 
 @pytest.mark.slow
 def test_bench_comparison_names_a_grade_that_differs(benched):
     _, _, kept = benched
-    names = sorted(runner.gradebook_dump(kept / "a", A))
+    names = sorted(gradebook_dump(kept / "a", A))
     assert bench.compare(kept / "a", kept / "b", A, names) == []
-    url, course_id = runner.course_db(kept / "b")
-    with runner.open_gradebook(url, course_id) as gb:
+    url, course_id = course_db(kept / "b")
+    with open_gradebook(url, course_id) as gb:
         nb = gb.find_submission(A, names[0]).notebooks[0]
         grade = sorted(nb.grades, key=lambda g: g.name)[0]
         grade.auto_score = (grade.auto_score or 0) + 1

@@ -34,16 +34,24 @@ def test_the_project_cites_its_own_design_page_only():
     assert outside == []
 
 
-def test_the_names_the_design_page_gives_exist_in_the_engine():
-    """`module.name` and the pipeline's classes named on the page are real."""
+def test_the_files_and_names_the_design_page_gives_exist_in_the_engine():
+    """The engine's files, the pipeline's steps with their classes, `module.name`s and settings named on the page
+    are real."""
     text = DESIGN.read_text()
-    names = set(re.findall(r"`((?:course|sandbox|judge|runner|preprocessors)\.(?!py`)\w+)`", text))
-    names |= {"preprocessors." + n for n in re.findall(r"\(`([A-Z]\w+)`[,)]", text)}
-    assert len(names) >= 5
+    files = {f if f.startswith("autograder/") else "autograder/" + f
+             for f in re.findall(r"`((?:autograder/)?(?:\w+/)?\w+\.py)`", text) if "/" in f}
+    assert len(files) >= 10, files
+    assert [f for f in sorted(files) if not (ROOT / f).is_file()] == []
+    steps = re.findall(r"\(`(pipeline/\w+)\.py`, `([A-Z]\w+)`", text)
+    assert len(steps) >= 4, steps
+    for path, cls in steps:
+        assert hasattr(importlib.import_module("autograder." + path.replace("/", ".")), cls), (path, cls)
+    names = set(re.findall(r"`((?:course|gradebook|faults|grading)\.(?!py`)\w+)`", text))
+    assert names, "the page names no `module.name`"
     for name in sorted(names):
         module, attr = name.rsplit(".", 1)
         assert hasattr(importlib.import_module("autograder." + module), attr), name
     for setting in re.findall(r"SafeExecute\.(\w+)", text):
-        from autograder.sandbox import SafeExecute
+        from autograder.pipeline.execute import SafeExecute
 
         assert setting in SafeExecute.class_trait_names(), setting

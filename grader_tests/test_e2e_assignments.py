@@ -172,7 +172,7 @@ def test_no_hidden_source_or_engine_internals_reach_students(a, graded_course):
         for path in (root / "autograded" / student.name / a / (spec.notebook + ".ipynb"),
                      root / "feedback" / student.name / a / (spec.notebook + ".html")):
             text = path.read_text()
-            for snippet in hidden + ["class Probe", "_autograder", "autograder/judge.py", "REPORT_MIME"]:
+            for snippet in hidden + ["class Probe", "_autograder", "autograder/judging/judge.py", "REPORT_MIME"]:
                 assert snippet not in text, (student.name, path.name, snippet)
 
 

@@ -7,12 +7,14 @@ import numpy as np
 import pytest
 import sympy
 
-from autograder import judge, probe, specs
+from autograder.judging import judge, probe
+from autograder import specs
 from autograder.course import question_rng
-from autograder.preprocessors import PROBE_SOURCE, bootstrap
-from autograder.probe import REPORT_MIME, DecodeError, Reported, decode, encode
-from autograder.spec import Wrong
-from autograder.symbolic import line_of, parse_srepr
+from autograder.pipeline.inject import PROBE_SOURCE, bootstrap
+from autograder.judging.probe import REPORT_MIME, DecodeError, Reported, decode, encode
+from autograder.judging.spec import Wrong
+from autograder.judging.srepr import parse_srepr
+from autograder.judging.symbolic import line_of
 
 A = specs.get("01_forward_pass")
 
@@ -150,8 +152,8 @@ def _tf32(a):
 def test_keras_predictions_are_judged_at_the_precision_of_the_device():
     """A right hidden-layer model whose products ran at TF32 precision (a GPU's default) keeps its points;
     predictions from another forward pass than its weights give (an activation changed) do not."""
-    from autograder import keras_checks as kc
-    from autograder.spec import Context
+    from autograder.judging import keras_checks as kc
+    from autograder.judging.spec import Context
 
     q = A.question("keras_hidden")
     check = kc.predictions_match()
@@ -289,7 +291,7 @@ def test_cells_grading_metadata_comes_from_the_gradebook(generated, caplog):
     import nbformat
     from nbgrader.preprocessors import CheckCellMetadata, DeduplicateIds, OverwriteCells
 
-    from autograder.preprocessors import RestoreCells
+    from autograder.pipeline.restore import RestoreCells
 
     root, resources = generated
     released = _released(root)

@@ -10,8 +10,10 @@ import pytest
 from nbgrader.api import Gradebook
 from sqlalchemy.exc import SAWarning
 
-from autograder import export, grading, runner, specs, synth
+from autograder.outputs import export
+from autograder import grading, specs, synth
 from e2e import JOBS, copy_course, use_shared_banknote
+from autograder.runner import run
 
 LATE = specs.get("02_losses")  # the graded class of the late-policy tests
 DUE = datetime(2026, 11, 21, 12, 0, tzinfo=timezone.utc)
@@ -34,6 +36,7 @@ def small_gradebook(tmp_path_factory) -> Path:
     roster and submitted nothing. A second assignment nobody handed in yet exists too.
     """
     root = tmp_path_factory.mktemp("gradebook")
+    (root / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "dl-course"\n')
     with warnings.catch_warnings(), Gradebook("sqlite:///%s" % (root / "gradebook.db"), course_id="dl-course") as gb:
         warnings.simplefilter("ignore", SAWarning)  # nbgrader 0.9 on SQLAlchemy 2.1: "not in session", harmless
         gb.add_assignment("01_forward_pass", duedate=DUE.replace(tzinfo=None))
@@ -129,7 +132,8 @@ def test_default_paths(tmp_path):
 
 @pytest.fixture(scope="module")
 def late_course(tmp_path_factory) -> Path:
-    """Two graded submissions of 02 (numpy only: kernels start in a second), ``late`` a day after the due date, and ``absent`` only on the roster.
+    """Two graded submissions of 02 (numpy only: kernels start in a second), ``late`` a day after the due date,
+    and ``absent`` only on the roster.
 
     The course's nbgrader_config.py gets nbgrader's stock "zero" late policy; the due date is set in the
     gradebook between ``generate_assignment`` and ``autograde``, as ``nbgrader db assignment add --duedate``
@@ -147,7 +151,7 @@ def late_course(tmp_path_factory) -> Path:
     with Gradebook("sqlite:///%s" % (root / "gradebook.db"), course_id="dl-course") as gb:
         gb.update_or_create_assignment(LATE.name, duedate=DUE.replace(tzinfo=None))
         gb.add_student("absent", first_name="Ab", last_name="Sent", email="absent@example.org")
-    assert not runner.run(root, LATE.name, jobs=JOBS, timeout=15, progress=False).failed
+    assert not run(root, LATE.name, jobs=JOBS, timeout=15, progress=False).failed
     return root
 
 
@@ -194,3 +198,33 @@ def test_export_command_writes_each_format(late_course, tmp_path):
         out = tmp_path / ("grades-%s.csv" % fmt)
         assert cli.main(["--root", str(late_course), "export", "--format", fmt, "-o", str(out)]) == 0
         assert len(read(out)) >= 4
+
+
+@pytest.mark.slow
+def test_every_output_reads_the_gradebook_where_nbgrader_config_puts_it(late_course, tmp_path):
+    """A course whose gradebook is elsewhere (``CourseDirectory.db_url``, not ``gradebook.db`` in the root): the
+    export, the class report and the feedback pages all read it there (autograder/gradebook.py)."""
+    import shutil
+
+    from autograder import gradebook
+    from autograder.outputs import feedback, report
+
+    root = tmp_path / "course"
+    shutil.copytree(late_course, root, symlinks=True,
+                    ignore=shutil.ignore_patterns("feedback", "reports", "grades*.csv"))
+    elsewhere = tmp_path / "databases" / "dl course grades.sqlite"
+    elsewhere.parent.mkdir()
+    (root / "gradebook.db").rename(elsewhere)
+    with open(root / "nbgrader_config.py", "a") as f:
+        f.write("\nc.CourseDirectory.db_url = %r\n" % ("sqlite:///" + str(elsewhere)))
+    assert gradebook.course_db(root) == ("sqlite:///" + str(elsewhere), "dl-course")
+    assert gradebook.sqlite_path(gradebook.course_db(root)[0]) == elsewhere and gradebook.exists(root)
+
+    assert export.rows(root) == export.rows(late_course)
+    page = report.write(root, LATE.name)
+    with open(page.parent / "students.csv", newline="") as f:
+        by = {r["student"]: r for r in csv.DictReader(f)}
+    assert float(by["late"]["score"]) == 0.0 and float(by["correct"]["score"]) > 0  # the gradebook's scores
+    feedback.generate(root, LATE.name)
+    assert (root / "feedback" / "correct" / LATE.name / (LATE.notebook + ".html")).is_file()
+    assert not (root / "gradebook.db").exists()  # nothing made a new, empty one in the root

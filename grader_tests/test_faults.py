@@ -186,7 +186,8 @@ def test_batch_goes_on(graded):
 def test_os_exit(graded):
     root = graded[0]
     _assert_early_full_later_zero(_v(root, "dies-exit"), "the kernel died in cell '%s' (exit code 1)" % FAULT_CELL)
-    assert "exit code 1" in _sandbox_meta(root, "dies-exit")["fault"]
+    fault = _sandbox_meta(root, "dies-exit")["fault"]  # a record: its kind, the cell, the message
+    assert fault["kind"] == "KernelDied" and fault["cell"] == FAULT_CELL and "exit code 1" in fault["message"]
     assert _score(root, "dies-exit") == EARLY_SCORE
 
 
@@ -236,7 +237,8 @@ def test_notebook_time_limit(graded):
     root = graded[0]
     v = _v(root, "slow")
     meta = _sandbox_meta(root, "slow")
-    assert "ran past its time limit of %d s" % NOTEBOOK_TIMEOUT in meta["fault"]
+    assert meta["fault"]["kind"] == "NotebookTimeout"
+    assert "ran past its time limit of %d s" % NOTEBOOK_TIMEOUT in meta["fault"]["message"]
     assert meta["seconds"] < NOTEBOOK_TIMEOUT + 15
     # every cell stays under the cell limit: no cell timed out on its own
     assert not any("CellTimeoutError" in e for e in _errors(root, "slow").values())

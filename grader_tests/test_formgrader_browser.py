@@ -26,8 +26,10 @@ import pytest
 from nbgrader.api import Gradebook
 from nbgrader.utils import notebook_hash
 
-from autograder import feedback, runner, specs, synth
-from e2e import JOBS, REPO_ROOT, copy_course, use_shared_banknote
+from autograder.outputs import feedback
+from autograder import specs, synth
+from e2e import JOBS, REPO_ROOT, TIMEOUT, copy_course, use_shared_banknote
+from autograder.runner import run
 
 A = specs.get("01_forward_pass")
 STUDENTS = ["correct", "mistakes-1", "blank"]
@@ -98,7 +100,7 @@ def course(tmp_path_factory) -> Path:
     synth.build_class(root, A.name, [by[n] for n in STUDENTS])
     for student in STUDENTS:
         (root / "submitted" / student / A.name / "submission_secret.txt").write_text(secret_of(student))
-    assert not runner.run(root, A.name, jobs=JOBS, timeout=15, progress=False).failed
+    assert not run(root, A.name, jobs=JOBS, timeout=TIMEOUT, progress=False).failed
     feedback.generate(root, A.name)
     return root
 

@@ -13,9 +13,12 @@ import uuid
 import nbformat
 import pytest
 
-from autograder import feedback, grading, runner, synth
+from autograder import grading, synth
+from autograder.outputs import feedback
+from autograder.runner import run, summary_lines
 
 import course_fixtures as cf
+from e2e import TIMEOUT
 
 pytestmark = pytest.mark.needs_sandbox  # every attack here is stopped by the isolation
 
@@ -201,7 +204,7 @@ def _digest(folder):
 def graded(tmp_path_factory):
     root = cf.make_course(tmp_path_factory.mktemp("hostile") / "course")
     synth.build_class(root, cf.ASSIGNMENT, [synth.Student("victim")])
-    victim = runner.run(root, cf.ASSIGNMENT, ["victim"], jobs=1, progress=False)
+    victim = run(root, cf.ASSIGNMENT, ["victim"], jobs=1, timeout=TIMEOUT, progress=False)
     assert victim.of("graded") == ["victim"], victim.outcomes
     before = {"score": cf.gradebook_scores(root, ["victim"])["victim"],
               "cells": cf.gradebook_cell_scores(root, "victim"),
@@ -212,8 +215,9 @@ def graded(tmp_path_factory):
     for name, nb in attackers(root).items():
         cf.submit_notebook(root, name, nb)
     synth.build_class(root, cf.ASSIGNMENT, [synth.Student("twin", cells=FORMATTER_ANSWERS)])
-    attackers_run = runner.run(root, cf.ASSIGNMENT, ["spy", "forger", "formatter", "twin"], jobs=2, progress=False)
-    assert attackers_run.of("graded") == attackers_run.students, runner.describe(attackers_run, root)
+    attackers_run = run(root, cf.ASSIGNMENT, ["spy", "forger", "formatter", "twin"], jobs=2, timeout=TIMEOUT,
+                        progress=False)
+    assert attackers_run.of("graded") == attackers_run.students, summary_lines(attackers_run, root)
     feedback.generate(root, cf.ASSIGNMENT, None)
     return root, before
 

@@ -20,11 +20,13 @@ import pytest
 import sympy
 
 import spec_checks
-from autograder import judge, specs
-from autograder.probe import Reported, decode, encode
-from autograder.spec import FUNCTION, KERAS, VALUE, Wrong
+from autograder.judging import judge
+from autograder import specs
+from autograder.judging.probe import Reported, decode, encode
+from autograder.judging.spec import FUNCTION, KERAS, VALUE, Wrong
 from autograder.specs import forward_pass, gradient_descent, losses
-from autograder.symbolic import line_of, parse_srepr
+from autograder.judging.srepr import parse_srepr
+from autograder.judging.symbolic import line_of
 from spec_checks import assert_full_points, assert_recognised, reported
 
 ROOT = Path(__file__).resolve().parents[1]

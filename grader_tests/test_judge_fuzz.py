@@ -22,9 +22,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from autograder import judge, specs
-from autograder.probe import REPORT_MIME, DecodeError, decode, encode
-from autograder.spec import FUNCTION, KERAS
+from autograder.judging import judge
+from autograder import specs
+from autograder.judging.probe import REPORT_MIME, DecodeError, decode, encode
+from autograder.judging.spec import FUNCTION, KERAS
 
 NONCE = "fuzz-nonce"
 QUESTIONS = [(a, q) for a in specs.ASSIGNMENTS.values() for q in a.questions]

@@ -19,8 +19,9 @@ import pytest
 import sympy
 
 import reference_impl as ref
-from autograder import judge, specs
-from autograder.probe import Reported
+from autograder.judging import judge
+from autograder import specs
+from autograder.judging.probe import Reported
 from autograder.specs import forward_pass as fp
 from autograder.specs import gradient_descent as gd
 from spec_checks import reported

@@ -1,4 +1,4 @@
-"""The class report: `python -m autograder report ASSIGNMENT` (autograder/report.py)."""
+"""The class report: `python -m autograder report ASSIGNMENT` (autograder/outputs/report.py)."""
 from __future__ import annotations
 
 import csv
@@ -13,7 +13,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from autograder import cli, grading, report, specs, synth
+from autograder.faults import Fault, FaultRecord
+from autograder import cli, grading, specs, synth
+from autograder.outputs import report
 from e2e import REPO_ROOT, TIMEOUT
 
 A = specs.get("01_forward_pass")
@@ -32,19 +34,27 @@ def read_csv(path: Path) -> list[dict]:
 # pieces (fast)
 
 
-@pytest.mark.parametrize("message, kind", [
-    ("timed out after 30 s in cell 'solution_c11'", "time-out"),
-    ("the notebook ran past its time limit of 300 s in cell 'x'", "time-out"),
-    ("the kernel died in cell 'solution_sigmoid' (killed by signal 9)", "kernel died"),
-    ("timed out after 30 s in cell 'x' and the kernel did not respond to the interrupt; it was stopped", "time-out"),
-    ("the notebook is not valid JSON (Expecting value: line 1 column 1)", "damaged file"),
-    ("the notebook file is empty", "damaged file"),
-    ("cell 'solution_sigmoid' raised RuntimeError: my sigmoid cell crashes", "error in a cell"),
-    ("cell 'solution_p_fake' raised NotImplementedError", "stub left in"),
-    ("something new", "other"),
-])
-def test_faults_are_classified_from_their_messages(message, kind):
-    assert report.classify_fault(message) == kind
+def test_faults_are_counted_by_their_recorded_kind_not_their_wording(tmp_path):
+    """The report reads each fault's kind from its record (autograder.faults), whatever its message says; a bare
+    message (an older engine's notebook) counts as "other"; each kind has the report's name for it."""
+    import nbformat
+
+    from autograder.faults import LABELS
+    from autograder.outputs import report_page
+
+    folder = tmp_path / "autograded" / "ada" / "01_forward_pass"
+    folder.mkdir(parents=True)
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["autograder"] = {"verdicts": [], "faults": [
+        FaultRecord(Fault.STUB, "cell 'solution_p_fake' raised NotImplementedError", "solution_p_fake").to_json(),
+        FaultRecord(Fault.CELL_ERROR, "the words 'timed out' do not make this a time-out", "solution_c11").to_json(),
+        "timed out after 30 s in cell 'x'"]}
+    nb.metadata["autograder_sandbox"] = {"fault": FaultRecord(Fault.KERNEL_DIED, "the kernel died in cell 'x'",
+                                                              "x").to_json()}
+    nbformat.write(nb, str(folder / "forward_pass.ipynb"))
+    sub = report.read_submission(tmp_path, "01_forward_pass", "ada")
+    assert [kind for kind, _ in sub.faults] == ["stub left in", "error in a cell", "other", "kernel died"]
+    assert set(LABELS) == set(Fault) and set(report_page.FAULT_KINDS) == set(LABELS.values())
 
 
 def test_cell_time_span_reads_nbclient_timestamps():
@@ -92,7 +102,8 @@ def handmade(tmp_path) -> Path:
                                  verdict(q2, 0, 1, "incorrect", "p_fake.z")],
                timestamps=("2026-11-20T12:00:00Z", "2026-11-20T12:00:03Z"))
     autograded(tmp_path, "cat", [verdict(q1, 0.5, 2, "partial", "sigmoid.sign"), verdict(q2, 0, 1, "no answer")],
-               faults=["timed out after 30 s in cell 'solution_p_fake'"], seconds=31.0)
+               faults=[FaultRecord(Fault.CELL_TIMEOUT, "timed out after 30 s in cell 'solution_p_fake'",
+                                   "solution_p_fake").to_json()], seconds=31.0)
     (tmp_path / "submitted" / "dan" / A.name).mkdir(parents=True)
     return tmp_path
 

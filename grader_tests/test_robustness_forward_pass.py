@@ -8,7 +8,7 @@ import pytest
 
 from robustness import assert_outcome, judged, judged_keras, keras_environment, param_id, params
 from robustness import forward_pass as table
-from autograder.spec import FUNCTION, VALUE
+from autograder.judging.spec import FUNCTION, VALUE
 
 A = "01_forward_pass"
 NOT_SAID = {"p_fake": "0.820538", "c11": "14", "n_params": "42"}  # value questions' answers, never in a verdict

@@ -7,7 +7,7 @@ import pytest
 
 from robustness import assert_outcome, judged, judged_keras, keras_environment, param_id, params
 from robustness import gradient_descent as table
-from autograder.spec import FUNCTION, VALUE
+from autograder.judging.spec import FUNCTION, VALUE
 
 A = "03_gradient_descent"
 

@@ -1,4 +1,4 @@
-"""The parallel runner (autograder/runner.py): same grades as nbgrader's serial loop, a complete gradebook
+"""The parallel runner (autograder/runner/): same grades as nbgrader's serial loop, a complete gradebook
 written by one process, resumable runs, and faults that cost no other student a grade.
 
 One small class (right, wrong, crashing, blank, a kernel that dies) is graded twice for the module: by the
@@ -23,8 +23,17 @@ import nbformat
 import psutil
 import pytest
 
-from autograder import course, grading, runner, specs, synth
-from e2e import copy_course, starving, use_shared_banknote
+from autograder import course, grading, specs, synth
+from autograder.gradebook import (course_db, gradebook_dump, merge_submission, open_gradebook, rows_from_json,
+                                  rows_to_json, sqlite_path, submission_rows)
+from autograder.runner import RETRIES, run, summary_lines
+from autograder.runner import env as runner_env
+from autograder.runner import template as runner_template
+from autograder.runner.env import THREAD_ENV, cores, worker_env
+from autograder.runner.resume import graded_state
+from autograder.runner.template import Template, TemplateGone
+from autograder.runner.worker import WORKER_NAME, _engines_kept, _metadata_check_once, tree_rss
+from e2e import REPO_ROOT, copy_course, starving, use_shared_banknote
 
 A = "02_losses"  # numpy only: the runner's mechanics, not Keras's start-up, are what these tests time
 SPEC = specs.get(A)
@@ -41,7 +50,7 @@ NAMES = sorted(s.name for s in STUDENTS)
 
 
 def dump(root, students=NAMES):
-    rows = runner.gradebook_dump(root, A)
+    rows = gradebook_dump(root, A)
     return {s: rows.get(s) for s in students}
 
 
@@ -56,7 +65,7 @@ def graded(tmp_path_factory):
     shutil.copy2(par / ".autograder" / "secret", ser / ".autograder" / "secret")
     for root in (par, ser):
         synth.build_class(root, A, STUDENTS)
-    result = runner.run(par, A, jobs=2, timeout=TIMEOUT, progress=False)
+    result = run(par, A, jobs=2, timeout=TIMEOUT, progress=False)
     grading.grade(ser, A, None, timeout=TIMEOUT)
     return SimpleNamespace(par=par, ser=ser, result=result)
 
@@ -70,7 +79,7 @@ def test_worker_env_limits_gpu_memory_and_keeps_the_grading_env(tmp_path, monkey
     monkeypatch.delenv("TF_FORCE_GPU_ALLOW_GROWTH", raising=False)
     monkeypatch.setenv("XLA_PYTHON_CLIENT_PREALLOCATE", "true")  # an explicit choice is kept
     monkeypatch.setattr(course, "keras_home", lambda root=None: tmp_path / "keras")
-    env = runner.worker_env(tmp_path)
+    env = worker_env(tmp_path)
     assert env["TF_FORCE_GPU_ALLOW_GROWTH"] == "true"
     assert env["XLA_PYTHON_CLIENT_PREALLOCATE"] == "true"
     assert "PYTHONPATH" not in env and env["AUTOGRADER_COURSE_ROOT"] == str(tmp_path)
@@ -80,16 +89,16 @@ def test_worker_env_limits_gpu_memory_and_keeps_the_grading_env(tmp_path, monkey
 def test_kernels_running_side_by_side_share_the_cores(tmp_path, monkeypatch):
     """With jobs > 1 each kernel's thread pools get cores // jobs threads (at least one), unless set already;
     one job at a time leaves the libraries' own choice alone."""
-    for name in runner.THREAD_ENV:
+    for name in THREAD_ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MKL_NUM_THREADS", "3")
-    monkeypatch.setattr(runner, "cores", lambda: 8)
+    monkeypatch.setattr(runner_env, "cores", lambda: 8)
     monkeypatch.setattr(course, "keras_home", lambda root=None: tmp_path / "keras")
-    assert not set(runner.THREAD_ENV[:-1]) & set(runner.worker_env(tmp_path, 1))
-    four = runner.worker_env(tmp_path, 4)
+    assert not set(THREAD_ENV[:-1]) & set(worker_env(tmp_path, 1))
+    four = worker_env(tmp_path, 4)
     assert [four[n] for n in ("TF_NUM_INTRAOP_THREADS", "TF_NUM_INTEROP_THREADS", "OMP_NUM_THREADS")] == ["2"] * 3
     assert four["MKL_NUM_THREADS"] == "3"
-    assert runner.worker_env(tmp_path, 16)["OMP_NUM_THREADS"] == "1"
+    assert worker_env(tmp_path, 16)["OMP_NUM_THREADS"] == "1"
 
 
 def test_worker_checks_the_metadata_schema_once_with_the_same_verdicts(monkeypatch):
@@ -114,7 +123,7 @@ def test_worker_checks_the_metadata_schema_once_with_the_same_verdicts(monkeypat
     checks = []
     kind = jsonschema.validators.validator_for(MetadataValidator().schema)
     monkeypatch.setattr(kind, "check_schema", classmethod(lambda cls, schema: checks.append(schema)))
-    runner._metadata_check_once()
+    _metadata_check_once()
     assert common.jsonschema is not jsonschema and common.jsonschema.ValidationError is jsonschema.ValidationError
     for _ in range(3):  # a new validator (and a new schema dict) per notebook, as nbgrader makes them
         MetadataValidator().validate_nb(SimpleNamespace(cells=[cell(), cell(grade_id="c2", points=0.5),
@@ -153,7 +162,7 @@ def test_worker_reuses_engines_but_no_connection_outlives_a_gradebook(tmp_path, 
         with api.Gradebook("sqlite:///%s" % path) as gb:
             return gb.engine, [s.id for s in gb.students]
 
-    runner._engines_kept(limit=2)
+    _engines_kept(limit=2)
     engine, names = students(second)
     assert names == ["bob"]
     before = len(compiled)
@@ -174,9 +183,9 @@ def test_worker_reuses_engines_but_no_connection_outlives_a_gradebook(tmp_path, 
 def test_course_db_reads_the_configured_gradebook(tmp_path):
     """The runner writes where nbgrader_config.py says (db_url), and knows a server database from SQLite."""
     root = copy_course(tmp_path / "c")
-    url, course_id = runner.course_db(root)
-    assert runner.sqlite_path(url) == root / "gradebook.db" and course_id == "dl-course"
-    assert runner.sqlite_path("postgresql://grader@db.example/course") is None
+    url, course_id = course_db(root)
+    assert sqlite_path(url) == root / "gradebook.db" and course_id == "dl-course"
+    assert sqlite_path("postgresql://grader@db.example/course") is None
 
 
 def test_tree_rss_counts_a_process_and_its_descendants_only():
@@ -188,13 +197,13 @@ def test_tree_rss_counts_a_process_and_its_descendants_only():
     try:
         deadline = time.monotonic() + 30
         while True:
-            sizes = runner.tree_rss([parent.pid, beside.pid])
+            sizes = tree_rss([parent.pid, beside.pid])
             if sizes[parent.pid] > 200 * 2 ** 20 or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
         assert sizes[parent.pid] > 200 * 2 ** 20, sizes
         assert sizes[beside.pid] < 100 * 2 ** 20, sizes
-        assert runner.tree_rss([12345678]) == {12345678: 0}  # a process that is not there
+        assert tree_rss([12345678]) == {12345678: 0}  # a process that is not there
     finally:
         for p in (parent, beside):
             with contextlib.suppress(psutil.Error):
@@ -230,7 +239,7 @@ def test_kernels_get_the_gpu_settings(graded):
     nb = nbformat.read(str(graded.par / "autograded" / "crash" / A / NB), as_version=4)
     printed = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
     assert "GPU env: true false" in printed
-    assert "threads: %d" % max(1, runner.cores() // 2) in printed  # the run had jobs=2
+    assert "threads: %d" % max(1, cores() // 2) in printed  # the run had jobs=2
 
 
 @pytest.mark.slow
@@ -258,19 +267,19 @@ def test_gradebook_is_complete_each_grade_once_never_locked(graded):
     assert all("| INFO] Autograding" in graded.result.outcomes[s].log for s in ("correct", "blank"))
     assert "| DEBUG]" not in logs
     with gradebook(graded.par) as gb:
-        assert all(runner.graded_state(graded.par, A, s, gb) is None for s in NAMES)
+        assert all(graded_state(graded.par, A, s, gb) is None for s in NAMES)
 
 
 def gradebook(root):
-    url, course_id = runner.course_db(root)
-    return runner.open_gradebook(url, course_id)
+    url, course_id = course_db(root)
+    return open_gradebook(url, course_id)
 
 
 @pytest.mark.slow
 def test_second_run_skips_graded_submissions(graded):
     """Nothing changed: nothing is regraded, and the gradebook stays as it was."""
     before = dump(graded.par)
-    result = runner.run(graded.par, A, jobs=2, timeout=TIMEOUT, progress=False)
+    result = run(graded.par, A, jobs=2, timeout=TIMEOUT, progress=False)
     assert result.of("skipped") == result.students and result.seconds < 30
     assert dump(graded.par) == before
 
@@ -278,7 +287,7 @@ def test_second_run_skips_graded_submissions(graded):
 @pytest.mark.slow
 def test_force_regrades_and_changed_submissions_are_regraded(graded):
     """--force regrades; a submission handed in again or a gradebook out of step with autograded/ is regraded."""
-    result = runner.run(graded.par, A, ["correct"], jobs=1, force=True, timeout=TIMEOUT, progress=False,
+    result = run(graded.par, A, ["correct"], jobs=1, force=True, timeout=TIMEOUT, progress=False,
                         direct=True)  # the workers write the gradebook themselves, as with a server database
     assert result.of("graded") == ["correct"]
     # handed in again: newer than its autograded notebook (now, not in the future: the regrade's own notebook
@@ -287,8 +296,8 @@ def test_force_regrades_and_changed_submissions_are_regraded(graded):
     with gradebook(graded.par) as gb:  # a grade lost from the gradebook
         gb.find_grade("softmax", SPEC.notebook, A, "mistakes-1").auto_score = None
         gb.db.commit()
-        assert runner.graded_state(graded.par, A, "mistakes-1", gb) is not None
-    result = runner.run(graded.par, A, jobs=2, timeout=TIMEOUT, progress=False)
+        assert graded_state(graded.par, A, "mistakes-1", gb) is not None
+    result = run(graded.par, A, jobs=2, timeout=TIMEOUT, progress=False)
     assert result.of("graded") == ["crash", "mistakes-1"]
     assert sorted(result.of("skipped")) == ["blank", "correct", "dies"]
     assert dump(graded.par) == dump(graded.ser)
@@ -301,7 +310,7 @@ def test_killed_worker_loses_no_grade(graded):
 
     box = {}
     students = ["blank", "correct", "mistakes-1"]
-    thread = threading.Thread(target=lambda: box.update(result=runner.run(
+    thread = threading.Thread(target=lambda: box.update(result=run(
         graded.par, A, students, jobs=2, force=True, timeout=TIMEOUT, progress=False)))
     thread.start()
     killed = parent = None
@@ -309,7 +318,7 @@ def test_killed_worker_loses_no_grade(graded):
     while killed is None and thread.is_alive() and time.monotonic() < deadline:
         for p in psutil.Process().children(recursive=True):
             try:
-                busy = p.name() == runner.WORKER_NAME and p.children(recursive=True)
+                busy = p.name() == WORKER_NAME and p.children(recursive=True)
                 parent = p.parent().name()
             except psutil.Error:
                 continue
@@ -333,19 +342,18 @@ def test_killed_worker_loses_no_grade(graded):
 def test_workers_start_directly_when_the_template_is_gone(graded, monkeypatch):
     """The template dies before it forks anything: each worker is then started as a process of its own, and
     every grade is recorded all the same."""
-    from autograder import template
 
     started = []
 
-    class Dying(template.Template):
+    class Dying(Template):
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self.proc.kill()
             started.append(self)
 
-    monkeypatch.setattr(template, "Template", Dying)
+    monkeypatch.setattr(runner_template, "Template", Dying)
     students = ["blank", "correct"]
-    result = runner.run(graded.par, A, students, jobs=2, force=True, timeout=TIMEOUT, progress=False)
+    result = run(graded.par, A, students, jobs=2, force=True, timeout=TIMEOUT, progress=False)
     assert started and started[0].proc.returncode is not None
     assert result.of("graded") == students, result.outcomes
     assert dump(graded.par, students) == dump(graded.ser, students)
@@ -358,10 +366,9 @@ def test_template_forks_workers_and_reports_how_they_end(tmp_path):
     import json
     import psutil
 
-    from autograder import template
 
     root = copy_course(tmp_path / "c")
-    tpl = template.Template(root, runner.worker_env(root), tmp_path / "template.log")
+    tpl = Template(root, worker_env(root), tmp_path / "template.log")
     try:
         pids, ends = [], []
         for k, feed in enumerate([b"", b"not json\n", None]):
@@ -378,9 +385,9 @@ def test_template_forks_workers_and_reports_how_they_end(tmp_path):
         assert len(set(pids)) == 3
         live = psutil.Process(pids[2])
         deadline = time.monotonic() + 10  # it names itself right after the fork
-        while live.name() != runner.WORKER_NAME and time.monotonic() < deadline:
+        while live.name() != WORKER_NAME and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert live.name() == runner.WORKER_NAME
+        assert live.name() == WORKER_NAME
         assert live.parent().pid == tpl.proc.pid and live.parent().name() == "autograder-tpl"
         assert tpl.exit_code(pids[0], timeout=60) == 0
         assert tpl.exit_code(pids[1], timeout=60) == 1
@@ -395,7 +402,7 @@ def test_template_forks_workers_and_reports_how_they_end(tmp_path):
     finally:
         tpl.close()
     assert tpl.proc.returncode is not None
-    with pytest.raises(template.TemplateGone):
+    with pytest.raises(TemplateGone):
         tpl.fork([], "late", [])
 
 
@@ -414,18 +421,18 @@ def leftovers(root) -> list:
 def test_merge_is_idempotent_and_keeps_manual_scores(graded):
     """Merging a submission twice changes nothing; a grader's manual score survives and is flagged for review."""
     with gradebook(graded.par) as gb:
-        rows = runner.submission_rows(gb, A, "correct")
+        rows = submission_rows(gb, A, "correct")
         assert rows["timestamp"] is not None
-        assert runner.rows_from_json(json.loads(json.dumps(runner.rows_to_json(rows)))) == rows  # worker to parent
+        assert rows_from_json(json.loads(json.dumps(rows_to_json(rows)))) == rows  # worker to parent
         gb.find_grade("svm_loss_naive", SPEC.notebook, A, "correct").manual_score = 1.0
         gb.db.commit()
-        runner.merge_submission(gb, A, "correct", rows)
-        runner.merge_submission(gb, A, "correct", rows)
+        merge_submission(gb, A, "correct", rows)
+        merge_submission(gb, A, "correct", rows)
         g = gb.find_grade("svm_loss_naive", SPEC.notebook, A, "correct")
         assert g.manual_score == 1.0 and g.needs_manual_grade
         g.manual_score = None
-        runner.merge_submission(gb, A, "correct", rows)
-        assert runner.submission_rows(gb, A, "correct") == rows
+        merge_submission(gb, A, "correct", rows)
+        assert submission_rows(gb, A, "correct") == rows
     assert dump(graded.par) == dump(graded.ser)
 
 
@@ -434,7 +441,7 @@ def test_command_line_grade_with_jobs(graded):
     """`python -m autograder grade A --jobs 2` resumes (all graded already) and prints the table."""
     env = dict(os.environ, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
     proc = subprocess.run([sys.executable, "-m", "autograder", "--root", str(graded.par), "grade", A, "--jobs", "2"],
-                          cwd=runner.Path(runner.__file__).resolve().parents[1], env=env, text=True,
+                          cwd=REPO_ROOT, env=env, text=True,
                           capture_output=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "skipped %d" % len(NAMES) in proc.stdout
@@ -448,14 +455,14 @@ def test_failing_submission_keeps_every_other_grade(graded):
     before = dump(graded.par)
     bad = synth.Student("badstamp")
     synth.write_submission(graded.par, SPEC, bad, timestamp="yesterday-ish")
-    result = runner.run(graded.par, A, jobs=2, timeout=TIMEOUT, progress=False)
+    result = run(graded.par, A, jobs=2, timeout=TIMEOUT, progress=False)
     assert result.of("failed") == ["badstamp"]
     assert "Unknown string format" in result.outcomes["badstamp"].error
     assert sorted(result.of("skipped")) == NAMES
     assert dump(graded.par) == before
-    assert runner.gradebook_dump(graded.par, A).get("badstamp") is None
+    assert gradebook_dump(graded.par, A).get("badstamp") is None
     assert not (graded.par / "autograded" / "badstamp" / A / NB).exists()
-    assert any("badstamp" in line for line in runner.describe(result, graded.par))
+    assert any("badstamp" in line for line in summary_lines(result, graded.par))
 
 
 @pytest.mark.slow
@@ -468,14 +475,14 @@ def test_a_kernel_that_will_not_start_costs_no_grade_and_is_tried_again(graded):
     text = config.read_text()
     config.write_text(text + '\nc.SafeExecute.kernel_name = "no-such-kernel"\n')
     try:
-        result = runner.run(graded.par, A, ["correct"], jobs=2, force=True, timeout=TIMEOUT, progress=False)
+        result = run(graded.par, A, ["correct"], jobs=2, force=True, timeout=TIMEOUT, progress=False)
     finally:
         config.write_text(text)
     failed = result.outcomes["correct"]
-    assert failed.status == "failed" and failed.attempts == 1 + runner.RETRIES, failed
+    assert failed.status == "failed" and failed.attempts == 1 + RETRIES, failed
     assert "no kernel could be started" in failed.error and "no-such-kernel" in failed.error, failed.error
     assert dump(graded.par) == before
-    again = runner.run(graded.par, A, ["correct"], jobs=2, timeout=TIMEOUT, progress=False)
+    again = run(graded.par, A, ["correct"], jobs=2, timeout=TIMEOUT, progress=False)
     assert again.of("graded") == ["correct"], again.outcomes
     assert dump(graded.par) == dump(graded.ser)
 
@@ -498,18 +505,18 @@ def test_a_machine_too_busy_for_the_time_limits_costs_a_retry_then_is_named(tmp_
     src = nbformat.read(str(root / "source" / A / NB), 4)
     [cell] = [c for c in src.cells if synth.grade_id(c) == "solution_svm_loss_naive"]
     synth.build_class(root, A, [synth.Student("heavy", cells={synth.grade_id(cell): HEAVY + synth.solved(cell.source)})])
-    quiet = runner.run(root, A, jobs=1, timeout=TIMEOUT, progress=False)
+    quiet = run(root, A, jobs=1, timeout=TIMEOUT, progress=False)
     assert quiet.of("graded") == ["heavy"], quiet.outcomes
     expected = dump(root, ["heavy"])
     assert expected["heavy"]["notebooks"][SPEC.notebook]["grades"]["svm_loss_naive"]["auto_score"] == 2
     with starving():
-        result = runner.run(root, A, ["heavy"], jobs=1, force=True, timeout=3, progress=False)
+        result = run(root, A, ["heavy"], jobs=1, force=True, timeout=3, progress=False)
     out = result.outcomes["heavy"]
-    assert out.status == "graded" and out.attempts == 1 + runner.RETRIES and out.busy_timeouts >= 1, out
+    assert out.status == "graded" and out.attempts == 1 + RETRIES and out.busy_timeouts >= 1, out
     assert "too busy to run it" in out.log and "counted as the notebook's time-out (last attempt)" in out.log
-    [named] = [line for line in runner.describe(result, root) if "too busy" in line]
+    [named] = [line for line in summary_lines(result, root) if "too busy" in line]
     assert named.endswith("--force --student heavy"), named
     assert dump(root, ["heavy"]) != expected  # its time-outs cost points
-    again = runner.run(root, A, ["heavy"], jobs=1, force=True, timeout=TIMEOUT, progress=False)
+    again = run(root, A, ["heavy"], jobs=1, force=True, timeout=TIMEOUT, progress=False)
     assert again.of("graded") == ["heavy"] and not again.outcomes["heavy"].busy_timeouts
     assert dump(root, ["heavy"]) == expected

@@ -1,4 +1,5 @@
-"""The kernel sandbox (autograder/sandbox.py): what a process inside it can and cannot reach.
+"""The kernel sandbox (autograder/pipeline/bwrap.py, kernel.py, execute.py): what a process inside it can and
+cannot reach.
 
 These tests run small Python scripts in the same bubblewrap command the grading kernels get (no
 Jupyter, no TensorFlow: seconds), plus unit tests of the command line, the damage check and the
@@ -9,8 +10,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 import time
 from pathlib import Path
@@ -19,13 +22,23 @@ import nbformat
 import pytest
 
 from autograder import course as course_state
-from autograder import sandbox
+from autograder.faults import KernelStartError, MachineBusyError
+from autograder.pipeline.busy import process_tree, sched_delta, sched_times
+from autograder.faults import Fault, read_log
+from autograder.pipeline import bwrap
+from autograder.pipeline.bwrap import (ENGINE_ROOT, SANDBOX_USER, UID_BASE, _chown_tree, _interpreter_paths,
+                                       _sandbox_uid, bwrap_command, bwrap_problem, describe_mode, resolve_mode,
+                                       set_limits)
+from autograder.pipeline.damaged import DAMAGED_KEY, SafeNotebookExporter, damage
+from autograder.pipeline.execute import METADATA_KEY, SafeExecute
+from autograder.pipeline.kernel import SandboxKernelManager, _font_cache, describe_exit
+from autograder.runner import sandbox_preflight
 
-UID = sandbox.UID_BASE + 4242
+UID = UID_BASE + 4242
 
 
 def _need_bwrap():
-    problem = sandbox.bwrap_problem(os.geteuid() == 0)
+    problem = bwrap_problem(os.geteuid() == 0)
     if problem:
         pytest.skip("bubblewrap not usable here: %s" % problem)
 
@@ -57,23 +70,23 @@ def course(tmp_path):
 def run_sandboxed(root: Path, work: Path, code: str, limits: dict | None = None, timeout: int = 60):
     """Run ``code`` as the grading kernels run: same command, same limits; return (rc, stdout, stderr)."""
     uid = UID if os.geteuid() == 0 else None
-    private = Path(sandbox.tempfile.mkdtemp(prefix="agk-"))
+    private = Path(tempfile.mkdtemp(prefix="agk-"))
     try:
         if uid is not None:
-            sandbox._chown_tree(work, uid, uid)
-            sandbox._chown_tree(private, uid, uid)
-        cmd = sandbox.bwrap_command([sys.executable, "-c", textwrap.dedent(code)], workdir=work, private=private,
-                                    hidden=[root, sandbox.ENGINE_ROOT, Path.home()],
-                                    readable=sandbox._interpreter_paths() + [root / ".autograder" / "keras"],
+            _chown_tree(work, uid, uid)
+            _chown_tree(private, uid, uid)
+        cmd = bwrap_command([sys.executable, "-c", textwrap.dedent(code)], workdir=work, private=private,
+                                    hidden=[root, ENGINE_ROOT, Path.home()],
+                                    readable=_interpreter_paths() + [root / ".autograder" / "keras"],
                                     uid=uid, env_unset=["AUTOGRADER_COURSE_ROOT"])
         lim = limits or {}
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout,
-                              preexec_fn=lambda: sandbox.set_limits(lim))
+                              preexec_fn=lambda: set_limits(lim))
         return proc.returncode, proc.stdout, proc.stderr
     finally:
         if uid is not None:
-            sandbox._chown_tree(work, os.getuid(), os.getgid(), drop_links=True)
-        sandbox.shutil.rmtree(private, ignore_errors=True)
+            _chown_tree(work, os.getuid(), os.getgid(), drop_links=True)
+        shutil.rmtree(private, ignore_errors=True)
 
 
 PROBE_FILES = """
@@ -119,7 +132,7 @@ print(json.dumps(res))
 def test_files_network_and_processes_are_isolated(course, dummy):
     _need_bwrap()
     root, work = course
-    engine_ref = str(sandbox.ENGINE_ROOT / "reference_impl" / "__init__.py")
+    engine_ref = str(ENGINE_ROOT / "reference_impl" / "__init__.py")
     home_file = str(Path.home() / ".bashrc")
     code = PROBE_FILES.format(root=str(root), engine_ref=engine_ref, home_file=home_file)
     rc, out, err = run_sandboxed(root, work, code)
@@ -173,7 +186,7 @@ def test_a_kernel_with_its_own_user_id_still_has_a_user_name(course, monkeypatch
     root, work = course
     rc, out, err = run_sandboxed(root, work, "import getpass, os\nprint(getpass.getuser(), os.getuid())\n")
     assert rc == 0, err
-    assert out.split() == [sandbox.SANDBOX_USER, str(UID)]
+    assert out.split() == [SANDBOX_USER, str(UID)]
 
 
 def test_file_size_limit(course):
@@ -187,7 +200,7 @@ def test_file_size_limit(course):
 
 def test_fork_bomb_is_bounded(course):
     _need_bwrap()
-    if os.geteuid() == 0 and sandbox._sandbox_uid(-1) is None:
+    if os.geteuid() == 0 and _sandbox_uid(-1) is None:
         pytest.skip("no separate user id: RLIMIT_NPROC does not apply to root")
     root, work = course
     code = """
@@ -214,7 +227,7 @@ def test_command_line_hides_and_binds_back(tmp_path):
     work.mkdir(parents=True)
     private = tmp_path / "p"
     private.mkdir()
-    cmd = sandbox.bwrap_command(["python"], workdir=work, private=private, hidden=[root, Path("/nonexistent")],
+    cmd = bwrap_command(["python"], workdir=work, private=private, hidden=[root, Path("/nonexistent")],
                                 readable=[root / ".autograder" / "keras"], uid=None, env_unset=["X"])
     text = " ".join(cmd)
     assert "--unshare-net" in cmd and "--unshare-pid" in cmd and "--die-with-parent" in cmd
@@ -225,7 +238,7 @@ def test_command_line_hides_and_binds_back(tmp_path):
     assert cmd[-2:] == ["--", "python"]
     # matplotlib's folder: a fresh one in /tmp, unless the kernel manager gives its own (once, not twice)
     assert cmd[cmd.index("MPLCONFIGDIR") + 1] == "/tmp/matplotlib"
-    cmd = sandbox.bwrap_command(["python"], workdir=work, private=private, hidden=[root], readable=[], uid=None,
+    cmd = bwrap_command(["python"], workdir=work, private=private, hidden=[root], readable=[], uid=None,
                                 env_unset=[], setenv={"MPLCONFIGDIR": str(private / "matplotlib")})
     assert cmd.count("MPLCONFIGDIR") == 1 and cmd[cmd.index("MPLCONFIGDIR") + 1] == str(private / "matplotlib")
 
@@ -246,7 +259,7 @@ print(json.dumps({"dir": d, "lists": [os.path.basename(p) for p in lists], "json
 
 def _run_notebook(work: Path, code: str) -> dict:
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
-    sandbox.SafeExecute(timeout=60).preprocess(nb, {"metadata": {"path": str(work)}})
+    SafeExecute(timeout=60).preprocess(nb, {"metadata": {"path": str(work)}})
     outs = [o for o in nb.cells[0].outputs if o.get("name") == "stdout"]
     assert outs, nb.cells[0].outputs
     return json.loads(outs[-1]["text"].strip().splitlines()[-1])
@@ -283,7 +296,7 @@ def test_font_list_is_built_once_and_only_when_it_can_be(tmp_path, monkeypatch):
     monkeypatch.setattr(course_state.subprocess, "run", _failing_build)
     assert course_state.font_cache(root) is None  # a failed build: None, nothing half-made left behind
     assert sorted(p.name for p in (root / ".autograder").iterdir()) == [fonts.name]
-    assert sandbox._font_cache(root) is None  # and the kernels go without, as before
+    assert _font_cache(root) is None  # and the kernels go without, as before
 
     def no_matplotlib(name):
         raise course_state.importlib.metadata.PackageNotFoundError(name)
@@ -297,30 +310,30 @@ def _failing_build(cmd, **kw):
 
 
 def test_damage_check():
-    assert sandbox.damage(b"") == "the notebook file is empty"
-    assert "not valid JSON" in sandbox.damage(b"{nope")
-    assert "not valid JSON" in sandbox.damage(b"\xff\xfe\x00")
-    assert "not a Jupyter notebook" in sandbox.damage(b"[1, 2]")
-    assert "not a Jupyter notebook" in sandbox.damage(b'{"nbformat": 4, "cells": 3}')
-    assert "newer" in sandbox.damage(b'{"nbformat": 5, "cells": []}')
-    assert "too old" in sandbox.damage(b'{"nbformat": 2, "cells": []}')
-    assert sandbox.damage(b'{"nbformat": 4, "nbformat_minor": 5, "cells": [], "metadata": {}}') is None
-    assert sandbox.damage(b"[" * 100000) is not None
+    assert damage(b"") == "the notebook file is empty"
+    assert "not valid JSON" in damage(b"{nope")
+    assert "not valid JSON" in damage(b"\xff\xfe\x00")
+    assert "not a Jupyter notebook" in damage(b"[1, 2]")
+    assert "not a Jupyter notebook" in damage(b'{"nbformat": 4, "cells": 3}')
+    assert "newer" in damage(b'{"nbformat": 5, "cells": []}')
+    assert "too old" in damage(b'{"nbformat": 2, "cells": []}')
+    assert damage(b'{"nbformat": 4, "nbformat_minor": 5, "cells": [], "metadata": {}}') is None
+    assert damage(b"[" * 100000) is not None
 
 
 def test_fallback_is_loud(monkeypatch):
-    monkeypatch.setattr(sandbox, "bwrap_problem", lambda as_uid: "the bwrap program is not installed")
-    ex = sandbox.SafeExecute(sandbox="auto")
+    monkeypatch.setattr(bwrap, "bwrap_problem", lambda as_uid: "the bwrap program is not installed")
+    ex = SafeExecute(sandbox="auto")
     mode, warning = ex.sandbox_mode()
     assert mode == "none" and "SANDBOX DISABLED" in warning and "not installed" in warning
     with pytest.raises(RuntimeError):
-        sandbox.SafeExecute(sandbox="bwrap").sandbox_mode()
+        SafeExecute(sandbox="bwrap").sandbox_mode()
 
 
 def test_describe_exit():
-    assert sandbox.describe_exit(1) == "exit code 1"
-    assert sandbox.describe_exit(-11).startswith("killed by SIGSEGV")
-    assert sandbox.describe_exit(128 + 9).startswith("killed by SIGKILL")
+    assert describe_exit(1) == "exit code 1"
+    assert describe_exit(-11).startswith("killed by SIGSEGV")
+    assert describe_exit(128 + 9).startswith("killed by SIGKILL")
 
 
 def _tiny_notebook(source: str):
@@ -330,7 +343,7 @@ def _tiny_notebook(source: str):
         "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
 
 
-class _Recording(sandbox.SandboxKernelManager):
+class _Recording(SandboxKernelManager):
     """Records how each kernel was reached, and can start a kernel that exits at once (``dies``)."""
 
     seen: list = []
@@ -350,10 +363,10 @@ def test_kernels_are_reached_over_unix_sockets_in_every_mode(tmp_path, monkeypat
     if mode == "bwrap":
         _need_bwrap()
     monkeypatch.setattr(_Recording, "seen", [])
-    ex = sandbox.SafeExecute(sandbox=mode, timeout=30, kernel_manager_class=_Recording)
+    ex = SafeExecute(sandbox=mode, timeout=30, kernel_manager_class=_Recording)
     out, _ = ex.preprocess(_tiny_notebook("print(6 * 7)"), {"metadata": {"path": str(tmp_path)}})
     assert [o.get("text") for o in out.cells[0].outputs] == ["42\n"]
-    assert "fault" not in out.metadata[sandbox.METADATA_KEY]
+    assert "fault" not in out.metadata[METADATA_KEY]
     [(transport, ip)] = _Recording.seen
     assert transport == "ipc" and not Path(ip).parent.exists()  # its socket folder is gone with it
 
@@ -366,7 +379,7 @@ def test_kernels_multiply_at_full_float32_precision_on_any_device(tmp_path, monk
         _need_bwrap()
     monkeypatch.setenv("NVIDIA_TF32_OVERRIDE", "1")
     monkeypatch.setenv("JAX_DEFAULT_MATMUL_PRECISION", "tensorfloat32")
-    ex = sandbox.SafeExecute(sandbox=mode, timeout=30)
+    ex = SafeExecute(sandbox=mode, timeout=30)
     code = "import os\nprint(os.environ['NVIDIA_TF32_OVERRIDE'], os.environ['JAX_DEFAULT_MATMUL_PRECISION'])"
     out, _ = ex.preprocess(_tiny_notebook(code), {"metadata": {"path": str(tmp_path)}})
     assert [o.get("text") for o in out.cells[0].outputs] == ["0 highest\n"]
@@ -382,12 +395,12 @@ def test_sched_times_counts_a_process_tree_and_its_threads():
             "print('spun', flush=True); time.sleep(60)\n")
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     try:
-        before = sandbox.sched_times([proc.pid])
+        before = sched_times([proc.pid])
         assert proc.stdout.readline().strip() == "spun"
         time.sleep(1.5)  # the other spins end too
-        after = sandbox.sched_times(sandbox.process_tree(proc.pid))
+        after = sched_times(process_tree(proc.pid))
         assert len(after) == 3  # the main thread, its thread, its child
-        ran, waited = sandbox.sched_delta(before, after)
+        ran, waited = sched_delta(before, after)
         assert ran >= 1.1 and waited >= 0  # three spins of 0.4 s
     finally:
         for child in __import__("psutil").Process(proc.pid).children(recursive=True):
@@ -395,7 +408,7 @@ def test_sched_times_counts_a_process_tree_and_its_threads():
         proc.kill()
         proc.wait()
         proc.stdout.close()
-    assert sandbox.process_tree(proc.pid) is None and sandbox.sched_times([proc.pid]) is None
+    assert process_tree(proc.pid) is None and sched_times([proc.pid]) is None
 
 
 LOOP = "x = 0\nwhile True:\n    x += 1\n"
@@ -408,21 +421,22 @@ def _timed_out(nb) -> bool:
 def test_a_time_out_on_a_starved_machine_is_the_graders_trouble(tmp_path, starved, monkeypatch):
     """The kernel waited for a CPU longer than it ran: no grade (the runner grades it again); on the last
     attempt the same time-out is the notebook's, so a notebook cannot starve itself into endless retries."""
-    monkeypatch.setattr(sandbox, "busy_is_graders_fault", True)
     res = {"metadata": {"path": str(tmp_path)}}
-    ex = sandbox.SafeExecute(sandbox="none", timeout=3)
-    troubles = sandbox.grader_troubles
-    with pytest.raises(sandbox.MachineBusyError, match="too busy to run it.*waited .* s for a CPU"):
+    log = tmp_path / "faults.jsonl"
+    ex = SafeExecute(sandbox="none", timeout=3, busy_is_graders_fault=True, fault_log=str(log))
+    with pytest.raises(MachineBusyError, match="too busy to run it.*waited .* s for a CPU"):
         ex.preprocess(_tiny_notebook(LOOP), res)
-    assert sandbox.grader_troubles == troubles + 1
-    monkeypatch.setattr(sandbox, "busy_is_graders_fault", False)
-    out, _ = sandbox.SafeExecute(sandbox="none", timeout=3).preprocess(_tiny_notebook(LOOP), res)
+    [record] = read_log(log)  # the record the runner's worker reads to know it was the grader's trouble
+    assert record.kind is Fault.MACHINE_BUSY and record.kind.graders and record.cell == "cell 1"
+    out, _ = SafeExecute(sandbox="none", timeout=3, fault_log=str(log)).preprocess(_tiny_notebook(LOOP), res)
     assert _timed_out(out)
+    last = read_log(log)[-1]  # on the last attempt: the notebook's time-out, counted for the run's summary
+    assert last.kind is Fault.CELL_TIMEOUT and "counted as the notebook's time-out" in last.message
 
 
 @pytest.mark.parametrize("code", [LOOP, "import time\ntime.sleep(60)\n"])
 def test_a_time_out_on_an_idle_machine_is_the_notebooks(tmp_path, code):
-    out, _ = sandbox.SafeExecute(sandbox="none", timeout=3).preprocess(_tiny_notebook(code),
+    out, _ = SafeExecute(sandbox="none", timeout=3).preprocess(_tiny_notebook(code),
                                                                        {"metadata": {"path": str(tmp_path)}})
     assert _timed_out(out)
 
@@ -432,11 +446,11 @@ def test_a_kernel_that_cannot_start_is_not_graded(tmp_path, monkeypatch):
     and reports the submission; the runner grades it again), never recorded as the student's 0."""
     nb = _tiny_notebook("print(1)")
     res = {"metadata": {"path": str(tmp_path)}}
-    with pytest.raises(sandbox.KernelStartError, match="no kernel could be started.*no-such-kernel"):
-        sandbox.SafeExecute(sandbox="none", kernel_name="no-such-kernel").preprocess(nb, res)
+    with pytest.raises(KernelStartError, match="no kernel could be started.*no-such-kernel"):
+        SafeExecute(sandbox="none", kernel_name="no-such-kernel").preprocess(nb, res)
     monkeypatch.setattr(_Recording, "dies", True)
-    with pytest.raises(sandbox.KernelStartError, match="no kernel could be started.*(died|exit code 3)"):
-        sandbox.SafeExecute(sandbox="none", startup_timeout=30, kernel_manager_class=_Recording).preprocess(nb, res)
+    with pytest.raises(KernelStartError, match="no kernel could be started.*(died|exit code 3)"):
+        SafeExecute(sandbox="none", startup_timeout=30, kernel_manager_class=_Recording).preprocess(nb, res)
     assert nb.cells[0].get("outputs", []) == []
 
 
@@ -460,11 +474,11 @@ def _export(tmp_path, text: str, fail: Exception | None = None):
 
     path = tmp_path / "submitted.ipynb"
     path.write_text(text)
-    exporter = sandbox.SafeNotebookExporter(default_preprocessors=[])  # as nbgrader: its own only
+    exporter = SafeNotebookExporter(default_preprocessors=[])  # as nbgrader: its own only
     exporter.register_preprocessor(Reads(), enabled=True)
     body, _ = exporter.from_filename(str(path), {})
     nb = nbformat.reads(body, as_version=4)
-    return nb, nb.metadata.get(sandbox.DAMAGED_KEY)
+    return nb, nb.metadata.get(DAMAGED_KEY)
 
 
 def test_only_the_files_own_faults_count_as_damage(tmp_path):
@@ -474,8 +488,8 @@ def test_only_the_files_own_faults_count_as_damage(tmp_path):
     # the grader's trouble on a good notebook is raised (no grade saved), never a damaged 0
     with pytest.raises(RuntimeError, match="the gradebook went away"):
         _export(tmp_path, good, RuntimeError("the gradebook went away"))
-    with pytest.raises(sandbox.KernelStartError):
-        _export(tmp_path, good, sandbox.KernelStartError("no kernel could be started"))
+    with pytest.raises(KernelStartError):
+        _export(tmp_path, good, KernelStartError("no kernel could be started"))
     # a notebook that breaks the schema but can be graded is graded (its bad output is cleared)
     data = json.loads(good)
     data["cells"][0]["outputs"] = [{"no": "output type"}]
@@ -486,8 +500,8 @@ def test_only_the_files_own_faults_count_as_damage(tmp_path):
     nb, why = _export(tmp_path, json.dumps(data))
     assert why.startswith("the notebook is not a valid Jupyter notebook (") and "source" in why, why
     # ... unless the kernel never started: that is still the grader's
-    with pytest.raises(sandbox.KernelStartError):
-        _export(tmp_path, json.dumps(data), sandbox.KernelStartError("no kernel could be started"))
+    with pytest.raises(KernelStartError):
+        _export(tmp_path, json.dumps(data), KernelStartError("no kernel could be started"))
     # a version-3 file nbformat cannot upgrade could not be read
     nb, why = _export(tmp_path, json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": 7, "metadata": {}}))
     assert why.startswith("the notebook could not be read ("), why
@@ -499,7 +513,7 @@ def test_only_the_files_own_faults_count_as_damage(tmp_path):
 @pytest.fixture
 def no_bwrap(monkeypatch):
     """A machine where bubblewrap is not usable."""
-    monkeypatch.setattr(sandbox, "bwrap_problem", lambda as_uid: "the bwrap program is not installed")
+    monkeypatch.setattr(bwrap, "bwrap_problem", lambda as_uid: "the bwrap program is not installed")
 
 
 def test_grade_refuses_without_bubblewrap_names_both_ways_out_and_writes_no_grade(tmp_path, no_bwrap, capsys):
@@ -519,32 +533,32 @@ def test_grade_refuses_without_bubblewrap_names_both_ways_out_and_writes_no_grad
 
 
 def test_the_opt_out_and_the_demo_grade_without_isolation_and_say_so(tmp_path, no_bwrap):
-    from autograder import cli, runner
+    from autograder import cli
     from e2e import copy_course
 
     root = copy_course(tmp_path / "course", opt_out=False)
-    mode, line, warning = runner.sandbox_preflight(root, "none")  # --no-sandbox
+    mode, line, warning = sandbox_preflight(root, "none")  # --no-sandbox
     assert mode == "none" and line.startswith("sandbox: NONE") and "configuration" in warning
     with open(root / "nbgrader_config.py", "a") as f:
         f.write('\nc.SafeExecute.sandbox = "none"\n')
-    assert runner.sandbox_preflight(root)[:2] == (mode, line)  # the setting, the same
-    mode, line, warning = runner.sandbox_preflight(root, "auto")  # the demo
+    assert sandbox_preflight(root)[:2] == (mode, line)  # the setting, the same
+    mode, line, warning = sandbox_preflight(root, "auto")  # the demo
     assert mode == "none" and "SANDBOX DISABLED" in warning
     banner = cli.sandbox_banner(warning)
     assert "SANDBOX DISABLED" in banner and "refuses" in banner
 
 
 def test_the_summary_names_the_sandbox_it_graded_in():
-    assert sandbox.describe_mode("bwrap", True) == "sandbox: bubblewrap (kernels under a user id of their own)"
-    assert "without isolation" in sandbox.describe_mode("none", False)
+    assert describe_mode("bwrap", True) == "sandbox: bubblewrap (kernels under a user id of their own)"
+    assert "without isolation" in describe_mode("none", False)
     with pytest.raises(ValueError, match="one of"):
-        sandbox.resolve_mode("sometimes", False)
+        resolve_mode("sometimes", False)
 
 
 def test_native_start_up_chatter_stays_out_of_the_cells_what_the_student_prints_stays_in(tmp_path):
     """Libraries' native code writes to the process's stderr at import (TensorFlow's CUDA and absl lines);
     kernels are started so that only what the student's code prints reaches the notebook."""
-    ex = sandbox.SafeExecute(sandbox="none", timeout=30)
+    ex = SafeExecute(sandbox="none", timeout=30)
     code = ("import os, sys\nos.write(2, b'native start-up chatter\\n')\nos.write(1, b'native stdout chatter\\n')\n"
             "print('my own output')\nprint('my own warning', file=sys.stderr)\n")
     out, _ = ex.preprocess(_tiny_notebook(code), {"metadata": {"path": str(tmp_path)}})

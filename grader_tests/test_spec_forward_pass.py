@@ -21,9 +21,10 @@ import numpy as np
 import pytest
 import sympy
 
-from autograder import course, judge, specs, synth
-from autograder.probe import decode, encode
-from autograder.spec import FUNCTION, KERAS
+from autograder import course, specs, synth
+from autograder.judging import judge
+from autograder.judging.probe import decode, encode
+from autograder.judging.spec import FUNCTION, KERAS
 from e2e import use_shared_banknote
 from spec_checks import assert_full_points, assert_recognised, function_answer, reported
 

@@ -14,9 +14,10 @@ import pytest
 import sympy
 
 import spec_checks
-from autograder import judge, specs
-from autograder.probe import Reported, decode, encode
-from autograder.spec import FUNCTION, KERAS
+from autograder.judging import judge
+from autograder import specs
+from autograder.judging.probe import Reported, decode, encode
+from autograder.judging.spec import FUNCTION, KERAS
 from autograder.specs import gradient_descent as spec
 from spec_checks import assert_full_points, assert_recognised, assert_stub_gets_nothing, function_answer, reported
 

@@ -12,9 +12,10 @@ import numpy as np
 import pytest
 
 import spec_checks
-from autograder import judge, specs
-from autograder.probe import decode, encode
-from autograder.spec import FUNCTION
+from autograder.judging import judge
+from autograder import specs
+from autograder.judging.probe import decode, encode
+from autograder.judging.spec import FUNCTION
 from autograder.specs import losses as spec
 from spec_checks import assert_full_points, assert_recognised, assert_stub_gets_nothing, function_answer, reported
 

@@ -57,7 +57,7 @@ import pytest
 import inprocess
 import robustness
 from autograder import specs, synth
-from autograder.spec import KERAS
+from autograder.judging.spec import KERAS
 from e2e import use_shared_banknote
 
 # five fixed secrets, of course.secret's form; STABILITY_SECRETS=N grades under N fresh random ones instead

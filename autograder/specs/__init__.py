@@ -1,7 +1,7 @@
 """The question specs, one module per assignment, looked up by nbgrader assignment id."""
 from __future__ import annotations
 
-from ..spec import Assignment
+from ..judging.spec import Assignment
 from . import forward_pass, gradient_descent, losses
 
 ASSIGNMENTS: dict[str, Assignment] = {a.name: a for a in (forward_pass.ASSIGNMENT, losses.ASSIGNMENT,

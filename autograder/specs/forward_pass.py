@@ -10,11 +10,11 @@ import numpy as np
 
 import reference_impl as ref
 
-from .. import keras_checks as kc
-from ..numeric import FLOAT32_TOL
-from ..spec import (FUNCTION, KERAS, VALUE, Assignment, Case, Check, Context, Mistake, Outcome, Question,
-                    Wrong, equals, same_as, shape_of, value_is, values)
-from ..symbolic import line_of
+from ..judging import keras_checks as kc
+from ..judging.numeric import FLOAT32_TOL
+from ..judging.spec import (FUNCTION, KERAS, VALUE, Assignment, Case, Check, Context, Mistake, Outcome, Question,
+                            Wrong, equals, same_as, shape_of, value_is, values)
+from ..judging.symbolic import line_of
 
 # --------------------------------------------------------------------------------------
 # the numbers of the week-1 deck (the answer key computes them; nothing here is typed from a slide)
@@ -362,7 +362,52 @@ N_PARAMS = Question(
     ],
 )
 
+TAMPER = """import builtins, numpy as np
+from IPython import get_ipython
+from IPython.display import display
+np.allclose = lambda *a, **k: True
+np.isclose = lambda *a, **k: True
+np.testing.assert_allclose = lambda *a, **k: None
+np.array_equal = lambda *a, **k: True
+_print = builtins.print
+builtins.print = lambda *a, **k: _print(*a, "(all tests passed)", **k)
+# after every cell, the grading cells too: claim full points, on stdout and as a result
+get_ipython().events.register("post_run_cell", lambda *a: print("2.0 / 2 points: all hidden tests passed"))
+# keep the source of every cell that runs, the hidden ones too, to print it later
+_seen = []
+get_ipython().events.register("post_run_cell", lambda result: _seen.append(result.info.raw_cell))
+display({"application/vnd.autograder.report+json": {"nonce": "0" * 32, "question": "forward_pass.sigmoid",
+         "kind": "function", "answer": []}}, raw=True)
+print("All checks passed!")
+"""
+
+
+#: the special students of this assignment's demo and test classes (autograder.synth.Student's fields)
+SPECIAL_STUDENTS = (
+    dict(name="correct", note="every answer right"),
+    dict(name="blank", blank=True, note="the released notebook, untouched"),
+    dict(name="crash", cells={"solution_sigmoid": "import numpy as np\nraise RuntimeError('my sigmoid cell crashes')\n"
+                                                "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n"},
+            note="the sigmoid cell raises before defining sigmoid"),
+    dict(name="loop", cells={"solution_c11": "while True:\n    pass\n"}, note="an endless loop in one cell"),
+    dict(name="tamper", cells={
+        "solution_sigmoid": TAMPER + "def sigmoid(z):\n    return 0.5\n",
+        "solution_p_fake": "p_fake = 0.5\nprint('All tests passed! 25/25 points')\n",
+        "solution_matmul": "C = np.zeros((2, 3))\n",
+        "solution_n_params": "n_params = (2 * 8 + 8) + (8 * 2 + 2)\nprint('\\n'.join(_seen))\n",
+        "solution_c11": "import reference_impl, autograder.specs  # the answer key must not be importable\n"
+                        "c11_correct = reference_impl.A[0] @ reference_impl.B[:, 0]\n",
+    }, note="patches numpy and builtins, prints fake success, answers wrong"),
+    dict(name="warns", cells={
+        "solution_sigmoid": "import warnings\n\ndef sigmoid(z):\n    warnings.warn('a harmless warning')\n"
+                            "    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))\n",
+        "solution_neuron_forward": "import sys\n\ndef neuron_forward(X, w, b):\n"
+                                   "    print('debug: computing', file=sys.stderr)\n    return sigmoid(X @ w + b)\n",
+    }, note="right answers that print warnings and to stderr"),)
+
+
 ASSIGNMENT = Assignment(
+    special_students=SPECIAL_STUDENTS,
     name="01_forward_pass",
     key="forward_pass",
     notebook="forward_pass",

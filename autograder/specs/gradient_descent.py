@@ -16,13 +16,13 @@ import sympy
 
 import reference_impl as ref
 
-from .. import keras_checks as kc
-from ..numeric import FLOAT32_TOL, agreeing_digits, differing
-from ..probe import Reported
-from ..spec import (FUNCTION, KERAS, VALUE, Assignment, Case, Check, Mistake, Outcome, Question, Wrong,
-                    as_array, compare, describe, no_mutation, same_as, shape_of, shapes, values)
-from ..symbolic import by_name, differs_at, equivalent, one_expression
-from .losses import dict_values, field, right_on, same_parts
+from ..judging import keras_checks as kc
+from ..judging.numeric import FLOAT32_TOL, agreeing_digits, differing
+from ..judging.probe import Reported
+from ..judging.spec import (FUNCTION, KERAS, VALUE, Assignment, Case, Check, Mistake, Outcome, Question, Wrong,
+                            as_array, compare, describe, no_mutation, same_as, shape_of, shapes, values)
+from ..judging.symbolic import by_name, differs_at, equivalent, one_expression
+from ..judging.checks import dict_values, field, right_on, same_parts
 
 #: what each hidden grade cell asks (``_autograder.ask(qid, <this expression>)``)
 ASKED = {
@@ -734,7 +734,23 @@ KERAS_NET = Question(
     ],
 )
 
+#: the special students of this assignment's demo and test classes (autograder.synth.Student's fields)
+SPECIAL_STUDENTS = (
+    dict(name="correct", note="every answer right"),
+    dict(name="blank", blank=True, note="the released notebook, untouched"),
+    dict(name="crash", cells={"solution_forward": "raise RuntimeError('my forward cell crashes')\n"
+                                                "def forward(X, params):\n    return X\n"},
+            note="the forward cell raises before defining forward"),
+    dict(name="warns", cells={
+        "solution_gradient_descent": "import warnings\n\ndef gradient_descent(grad_fn, x0, lr, num_iters):\n"
+                                     "    warnings.warn('a harmless warning')\n    xs = [np.asarray(x0, dtype=float)]\n"
+                                     "    for _ in range(num_iters):\n        xs.append(xs[-1] - lr * grad_fn(xs[-1]))\n"
+                                     "    return np.array(xs)\n",
+    }, note="right answers that print a warning"),)
+
+
 ASSIGNMENT = Assignment(
+    special_students=SPECIAL_STUDENTS,
     name="03_gradient_descent",
     key="gradient_descent",
     notebook="gradient_descent",

@@ -11,19 +11,16 @@ answer elsewhere in the same notebook cannot change it.
 """
 from __future__ import annotations
 
-import copy
 import re
 
 import numpy as np
 
 import reference_impl as ref
 
-from ..probe import Reported
-from ..spec import (FUNCTION, VALUE, Assignment, Case, Check, Mistake, Outcome, Question, Wrong, as_array,
-                    compare, describe, same_as, shape_of, shapes, values)
+from ..judging.checks import breaks_like, field, number, same_parts
+from ..judging.spec import (FUNCTION, VALUE, Assignment, Case, Check, Mistake, Outcome, Question, Wrong, describe,
+                            same_as, shape_of, values)
 
-# --------------------------------------------------------------------------------------
-# the slide's table, as the notebook gives it: rows = images (cat, mouse, bear), columns = classes
 
 SLIDE_SCORES = np.array([[3.2, 5.1, -1.7], [1.3, 4.9, 2.0], [2.2, 2.5, -3.1]])  # (N=3, C=3)
 SLIDE_Y = np.array([0, 1, 2])
@@ -143,154 +140,6 @@ def regularized_cases(rng):
     return cases
 
 
-# --------------------------------------------------------------------------------------
-# checks and matchers shared with the other assignments
-
-
-def close(got, want, rtol=1e-6, atol=1e-9) -> bool:
-    """``got`` (a reported value: number, array, tuple or dict) equals ``want`` within the tolerance."""
-    if isinstance(want, dict):
-        return isinstance(got, dict) and set(got) >= set(want) and all(
-            close(got[k], v, rtol, atol) for k, v in want.items())
-    if isinstance(want, tuple):
-        return isinstance(got, (tuple, list)) and len(got) == len(want) and all(
-            close(g, w, rtol, atol) for g, w in zip(got, want))
-    try:
-        return compare(got, want, rtol, atol, nonfinite_alike=True) is None
-    except Wrong:
-        return False
-
-
-def same_parts(fn, group="regular", rtol=1e-6, atol=1e-9):
-    """Mistake matcher: on a group of cases, every output equals that of the wrong variant ``fn``.
-
-    Unlike :func:`autograder.spec.same_as` it compares tuples and dicts part by part.
-    """
-
-    def matches(answer, ctx):
-        rows = ctx.results(answer, group)
-        if not rows:
-            return False
-        for case, got, _ in rows:
-            with np.errstate(all="ignore"):
-                want = fn(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
-            if not close(got, want, rtol, atol):
-                return False
-        return True
-
-    return matches
-
-
-def right_on(group="regular", rtol=1e-6, atol=1e-9):
-    """True when the outputs on a group of cases equal the reference outputs."""
-
-    def ok(answer, ctx):
-        rows = ctx.results(answer, group)
-        return bool(rows) and all(close(got, want, rtol, atol) for _, got, want in rows)
-
-    return ok
-
-
-def _broken_rows(x) -> np.ndarray:
-    """For each row (first axis) of an array: does it hold nan or an infinity?"""
-    bad = ~np.isfinite(x)
-    return bad.reshape(len(bad), -1).any(axis=1) if bad.ndim > 1 else bad.reshape(-1)
-
-
-def breaks_like(*variants, group: str = "edge", regular: str = "regular"):
-    """Mistake matcher: right on the regular cases, and on ``group`` the rows that hold nan or inf are exactly
-    the rows where one of the wrong ``variants`` makes nan or inf (at least one), every other row right (or as
-    the variant has it: exp() of -700 keeps few digits).
-
-    A right-looking answer that breaks elsewhere, or for another reason, is not matched: a softmax that
-    subtracted the maximum of the whole array breaks on other rows than one that subtracted nothing.
-    ``group`` is the ``edge`` case (:func:`_edge`), whose rows tell the mistakes apart whatever was drawn:
-    on random large scores two mistakes can break the same rows, and the name would depend on the draw.
-    """
-    right = right_on(regular)
-
-    def like(variant, case, got, want):
-        try:
-            arr = as_array(got)
-        except Wrong:
-            return None
-        want = np.asarray(want, dtype=np.float64)
-        if arr.shape != want.shape or arr.ndim == 0:
-            return None
-        with np.errstate(all="ignore"):
-            made = np.asarray(variant(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs)), dtype=np.float64)
-        rows = _broken_rows(arr)
-        if made.shape != arr.shape or not np.array_equal(rows, _broken_rows(made)):
-            return None
-        if not rows.all() and compare(arr[~rows], want[~rows], 1e-6, 1e-9) is not None and compare(
-                arr[~rows], made[~rows], 1e-6, 1e-9) is not None:  # the other rows: right, or as the variant has them
-            return None
-        return bool(rows.any())
-
-    def matches(answer, ctx):
-        results = ctx.results(answer, group)
-        if not results or not right(answer, ctx):
-            return False
-        for variant in variants:
-            seen = [like(variant, case, got, want) for case, got, want in results]
-            if None not in seen and any(seen):
-                return True
-        return False
-
-    return matches
-
-
-def dict_values(keys, part=None, group="regular", rtol=1e-6, atol=1e-9):
-    """Check: the outputs (dicts of arrays, or part ``part`` of a tuple) match the reference's, key by key."""
-
-    def run(answer, ctx):
-        rows = ctx.results(answer, group)
-        for case, got, want in rows:
-            if isinstance(got, Reported) and got.kind == "error":
-                return Outcome(False, "on inputs of shapes %s your function raised %s" % (shapes(case), got.text[:300]))
-            got = _part(got, part)
-            if not isinstance(got, dict):
-                return Outcome(False, "expected a dict with keys %s, got %s" % (", ".join(keys), describe(got)))
-            missing = [k for k in keys if k not in got]
-            if missing:
-                return Outcome(False, "the dict you returned has no key %s (it has %s)" % (
-                    ", ".join(map(repr, missing)), ", ".join(map(repr, sorted(got))) or "no keys"))
-            want = _part(want, part)
-            for k in keys:
-                problem = compare(got[k], want[k], rtol, atol)
-                if problem:
-                    return Outcome(False, "%s is wrong for inputs of shapes %s: %s" % (k, shapes(case), problem))
-        return Outcome(True, "%s right on all %d inputs" % (", ".join(keys), len(rows)))
-
-    return run
-
-
-def _part(x, part):
-    if part is None or isinstance(x, Reported):
-        return x
-    if not isinstance(x, (tuple, list)) or len(x) <= part:
-        raise Wrong("expected a tuple with at least %d elements, got %s" % (part + 1, describe(x)))
-    return x[part]
-
-
-def field(answer, key):
-    """Entry ``key`` of a dict answer (value questions that report several variables)."""
-    if isinstance(answer, Reported):
-        raise Wrong("the answer could not be read: %s" % describe(answer))
-    if not isinstance(answer, dict) or key not in answer:
-        raise Wrong("expected the variable %s to be set" % key)
-    return answer[key]
-
-
-def number(x, name) -> float:
-    if isinstance(x, (str, bool)) or x is None:
-        raise Wrong("%s should be a number (use np.inf for infinity), got %s" % (name, describe(x)))
-    arr = as_array(x, name)
-    if arr.ndim != 0:
-        raise Wrong("%s should be a single number, got %s" % (name, describe(x)))
-    return float(arr)
-
-
 OPTIONS = {"it stays exactly the same": "a", "it changes a little": "b", "it jumps to a very different value": "c"}
 
 
@@ -312,12 +161,6 @@ def letter(x, name) -> str:
 def _svm_terms(s, y, margin=1.0):
     s = np.asarray(s, float)
     return s - s[np.arange(len(y)), y][:, None] + margin  # (N, C), the j = y_i column equals margin
-
-
-def _ce_terms(s, y, log=np.log):
-    s = np.asarray(s, float)
-    p = ref.softmax(s, axis=1)
-    return -log(p[np.arange(len(y)), y])
 
 
 def _pick(values, y):
@@ -765,7 +608,25 @@ REGULARIZED = Question(
     ],
 )
 
+#: the special students of this assignment's demo and test classes (autograder.synth.Student's fields)
+SPECIAL_STUDENTS = (
+    dict(name="correct", note="every answer right"),
+    dict(name="blank", blank=True, note="the released notebook, untouched"),
+    dict(name="crash", cells={"solution_softmax": "raise RuntimeError('my softmax cell crashes')\n"
+                                                "def softmax(scores):\n    return scores\n"},
+            note="the softmax cell raises before defining softmax"),
+    dict(name="warns", cells={
+        "solution_l2_penalty": "import warnings\n\ndef l2_penalty(W):\n    warnings.warn('a harmless warning')\n"
+                               "    return float(np.sum(np.square(W)))\n",
+        "solution_svm_loss_vectorized": "import sys\n\ndef svm_loss_vectorized(scores, y, margin=1.0):\n"
+                                        "    print('debug: computing', file=sys.stderr)\n    N = len(y)\n"
+                                        "    m = np.maximum(0, scores - scores[np.arange(N), y][:, None] + margin)\n"
+                                        "    m[np.arange(N), y] = 0\n    return m.sum() / N\n",
+    }, note="right answers that print warnings and to stderr"),)
+
+
 ASSIGNMENT = Assignment(
+    special_students=SPECIAL_STUDENTS,
     name="02_losses",
     key="losses",
     notebook="losses",

@@ -8,9 +8,11 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from autograder.pipeline.bwrap import bwrap_command, set_limits
+from autograder.pipeline.execute import SafeExecute
+from autograder.pipeline.kernel import KERNEL_ENV
 
 sys.path.insert(0, os.getcwd())
-from autograder import sandbox  # noqa: E402
 
 PROBE = """
 import getpass, time
@@ -31,16 +33,16 @@ print([line.strip() for line in open("/proc/self/status") if line.startswith(("V
 os.environ["AUTOGRADER_COURSE_ROOT"] = os.getcwd()
 for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):  # as under a service or in a container
     os.environ.pop(name, None)
-spec = sandbox.SafeExecute().sandbox_spec(None, "bwrap")
+spec = SafeExecute().sandbox_spec(None, "bwrap")
 uid = spec["uid"]
 private = Path(tempfile.mkdtemp(prefix="agvm-"))
 if uid is not None:
     os.chown(private, uid, uid)
-cmd = sandbox.bwrap_command([sys.executable, "-c", PROBE], workdir=private, private=private, hidden=spec["hidden"],
+cmd = bwrap_command([sys.executable, "-c", PROBE], workdir=private, private=private, hidden=spec["hidden"],
                             readable=spec["readable"], uid=uid, env_unset=spec["env_unset"])
 limits = spec["limits"]
 print("limits:", {k: v for k, v in limits.items() if v})
 proc = subprocess.run(cmd, capture_output=True, text=True, timeout=150,
-                      preexec_fn=lambda: sandbox.set_limits(limits), env=dict(os.environ, **sandbox.KERNEL_ENV))
+                      preexec_fn=lambda: set_limits(limits), env=dict(os.environ, **KERNEL_ENV))
 print("exit", proc.returncode)
 print((proc.stdout + proc.stderr)[-2500:])

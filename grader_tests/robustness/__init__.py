@@ -33,8 +33,9 @@ import numpy as np
 import pytest
 import sympy
 
-from autograder import judge, specs
-from autograder.spec import FUNCTION, KERAS
+from autograder.judging import judge
+from autograder import specs
+from autograder.judging.spec import FUNCTION, KERAS
 from spec_checks import reported
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -1,9 +1,9 @@
 """Checks on a reported Keras model: architecture, compile settings, training, weights, predictions, accuracy.
 
-The kernel reports the model as plain data (``autograder.probe.describe_keras_model``): per layer its class,
+The kernel reports the model as plain data (``autograder.judging.probe.describe_keras_model``): per layer its class,
 units, weights and activation (its name, and its values on fixed numbers); the optimizer, learning rate, loss
 and metrics as they were given; traces of training; and the model's own predictions on inputs the judge picked.
-The checks read it in canonical form (:mod:`autograder.keras_forms`), so that a model is judged by what it is,
+The checks read it in canonical form (:mod:`autograder.judging.keras_forms`), so that a model is judged by what it is,
 not by the API that built it or the spelling of its parts. The judge recomputes the predictions with a numpy
 forward pass from the reported weights, so a model cannot claim weights it does not use, and scores accuracy
 itself on the data the question names.
@@ -256,7 +256,3 @@ def accuracy_at_least(threshold: float, features: str = "test_X", labels: str = 
         return Outcome(False, "accuracy %.3f on %s, needed %.2f" % (acc, where, threshold))
 
     return run
-
-
-def count_params(answer) -> int:
-    return int(sum(arr.size for _, arr in _weight_arrays(read_net(answer)) if arr is not None))

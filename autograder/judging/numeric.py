@@ -18,7 +18,9 @@ import math
 
 import numpy as np
 
+from .answers import Wrong, describe
 from .probe import Reported
+from .srepr import number_of
 
 F32_EPS = float(np.finfo(np.float32).eps)
 F64_EPS = float(np.finfo(np.float64).eps)
@@ -32,41 +34,6 @@ FLOAT32_TOL = ULPS * F32_EPS
 CLOSE = 1e-2  # relative difference below which an answer is "close", and the message says how close
 
 
-class Wrong(Exception):
-    """The answer cannot pass a check; the message says why, for the student."""
-
-
-def describe(x) -> str:
-    """A short, safe description of a reported value's type."""
-    if isinstance(x, Reported):
-        if x.kind == "error":
-            return "an error (%s)" % x.text[:200]
-        if x.kind == "sympy":
-            return "a sympy expression"
-        return "an object of type %s" % x.text[:80]
-    if isinstance(x, np.ndarray):
-        if x.ndim == 0:
-            return "a number of type %s" % x.dtype
-        return "an array of shape %s" % (x.shape,)
-    if x is None:
-        return "None"
-    if isinstance(x, bool):
-        return "the bool %s" % x
-    if isinstance(x, complex):
-        return "a complex number"
-    if isinstance(x, str):
-        try:
-            float(x)
-        except ValueError:
-            return "the text %r" % x[:40]
-        return "a text that holds a number (give the number itself, not its text)"
-    if isinstance(x, (list, tuple)):
-        return "a %s of %d item%s" % (type(x).__name__, len(x), "" if len(x) == 1 else "s")
-    if isinstance(x, dict):
-        return "a dict with keys %s" % (", ".join(repr(str(k)[:30]) for k in list(x)[:8]) or "none")
-    name = type(x).__name__
-    return "%s %s" % ("an" if name[:1].lower() in "aeiou" else "a", name)
-
 
 # --------------------------------------------------------------------------------------
 # reading numbers
@@ -74,8 +41,6 @@ def describe(x) -> str:
 
 def _sympy_number(r: Reported) -> float | complex | None:
     """The value of a reported sympy number (``Integer(14)``, ``oo``, ``Rational(1, 2)``), None if not one."""
-    from .symbolic import number_of
-
     return number_of(r.text)
 
 

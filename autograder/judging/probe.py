@@ -1,7 +1,7 @@
 """The kernel side of grading: report what the student's code answers, decide nothing.
 
 This module is injected as *text* into a grade cell at grading time (see
-``autograder.preprocessors.InjectProbes``); the student's kernel never imports
+``autograder.pipeline.inject.InjectProbes``); the student's kernel never imports
 ``autograder``. It depends on the standard library alone (numpy, sympy and keras are
 used only if the student's kernel already imported them) and holds no expected value.
 

@@ -30,35 +30,15 @@ import sys
 import threading
 from pathlib import Path
 
-WORKER_NAME = "autograder-wkr"  # the workers' process name in ps and top (at most 15 characters)
+from .worker import ENGINE, WORKER_NAME, die_with_parent, name_process, worker_main
+
 START_TIMEOUT = 120  # seconds to wait for the template to fork a worker (it may still be importing)
-ENGINE = str(Path(__file__).resolve().parent.parent)
-BOOT = ("import sys; sys.path.insert(0, %r); from autograder.template import template_main; "
+BOOT = ("import sys; sys.path.insert(0, %r); from autograder.runner.template import template_main; "
         "sys.exit(template_main(int(sys.argv[1])))" % ENGINE)
 
 
 class TemplateGone(Exception):
     """The template is not running (it failed to start, or died); workers must be started directly."""
-
-
-def die_with_parent() -> None:
-    """Linux: be killed when the process that started us dies (no orphan workers)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-    except Exception:
-        pass
-
-
-def name_process(name: str) -> None:
-    """Linux: the name ps, top and psutil show for this process."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(15, name.encode()[:15])  # PR_SET_NAME
-    except Exception:
-        pass
 
 
 def without_iri_grammars() -> None:
@@ -81,7 +61,7 @@ def preload() -> None:
     from nbgrader.apps.autogradeapp import AutogradeApp  # noqa: F401
     from nbgrader.converters import Autograde  # noqa: F401
 
-    from . import preprocessors, runner, sandbox  # noqa: F401
+    from ..pipeline import damaged, execute, inject, judge_cells, restore  # noqa: F401
 
 
 # --------------------------------------------------------------------------------------------------
@@ -161,8 +141,6 @@ def _worker(req: dict, fds: list[int]) -> int:
     os.environ["AUTOGRADER_WORKER"] = req["mark"]  # the kernels it starts carry the mark
     die_with_parent()
     name_process(WORKER_NAME)
-    from .runner import worker_main
-
     with os.fdopen(requests_fd, "r") as requests, os.fdopen(replies_fd, "w", buffering=1) as replies:
         return worker_main(requests, replies, req["argv"])
 

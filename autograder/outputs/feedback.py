@@ -15,8 +15,9 @@ from pathlib import Path
 from nbformat.v4 import new_markdown_cell
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from . import grading
-from .judge import STATUS_COLOR, STATUS_MARK
+from .. import grading
+from ..pipeline.judge_cells import recorded
+from ..judging.judge import STATUS_COLOR, STATUS_MARK
 
 STATUS_BACKGROUND = {"correct": "#dafbe1", "partial": "#fff8c5", "incorrect": "#ffebe9", "no answer": "#ffebe9"}
 CELL = "padding:6px 10px;border-bottom:1px solid #d0d7de;vertical-align:top;text-align:left"
@@ -45,7 +46,7 @@ class FeedbackSummary(NbGraderPreprocessor):
         if not rows:
             return nb, resources
         info = resources.get("nbgrader", {}) if isinstance(resources, dict) else {}
-        faults = nb.metadata.get("autograder", {}).get("faults", [])
+        faults = [f.message for f in recorded(nb, run=False)]
         nb.cells.insert(0, new_markdown_cell(summary_markdown(
             rows, faults, manual=manual, late_penalty=info.get("late_penalty") or 0.0,
             total=info.get("score"), max_total=info.get("max_score"))))

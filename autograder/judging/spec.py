@@ -17,7 +17,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .numeric import (Wrong, agreeing_digits, as_array, compare, describe, nonfinite_problem,  # noqa: F401
+from .answers import Wrong, describe  # noqa: F401 (the specs' vocabulary, from here)
+from .numeric import (agreeing_digits, as_array, compare, nonfinite_problem,  # noqa: F401
                       precision_of)
 from .probe import Reported
 
@@ -150,6 +151,9 @@ class Assignment:
     notebook: str  # notebook name without .ipynb
     questions: Sequence[Question]
     manual: dict[str, float] = field(default_factory=dict)  # grade_id -> points of hand-graded answers
+    # the special synthetic students of the demo and the tests (correct, blank, crashing...), as dicts of
+    # autograder.synth.Student's fields: each assignment's own, written in its spec
+    special_students: Sequence[dict] = ()
 
     def question(self, name: str) -> Question:
         for q in self.questions:

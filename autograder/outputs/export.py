@@ -22,9 +22,8 @@ from pathlib import Path
 
 from nbgrader.api import Gradebook, MissingEntry
 
-from . import specs
+from .. import gradebook, specs
 
-COURSE_ID = "dl-course"
 FORMATS = ("csv", "nbgrader", "moodle", "canvas")
 BASE_COLUMNS = ["student", "first_name", "last_name", "email", "lms_user_id", "assignment", "submitted",
                 "timestamp", "raw_score", "late_penalty", "score", "max_score", "needs_manual_grade"]
@@ -37,10 +36,6 @@ def default_path(root: Path, fmt: str) -> Path:
     if fmt == "csv":
         return root / "grades.csv"
     return root / "reports" / ("grades-%s.csv" % fmt)
-
-
-def _db(root: Path) -> str:
-    return "sqlite:///%s" % (root / "gradebook.db")
 
 
 def _assignment_names(gb: Gradebook, assignments: list[str] | None) -> list[str]:
@@ -62,7 +57,7 @@ def rows(root: Path, assignments: list[str] | None = None) -> tuple[list[str], l
     (a TA's manual grade where one was given, else the autograder's).
     """
     out, qcols = [], []
-    with Gradebook(_db(root), course_id=COURSE_ID) as gb:
+    with gradebook.opened(root) as gb:
         students = sorted(gb.students, key=lambda s: s.id)
         for name in _assignment_names(gb, assignments):
             spec = specs.get(name)
@@ -186,9 +181,9 @@ def write(root: Path, path: Path, fmt: str = "csv", assignments: list[str] | Non
 
 def _nbgrader_export(root: Path, path: Path, assignments: list[str] | None) -> int:
     """nbgrader's own ``nbgrader export`` (its CsvExportPlugin), run on the course."""
-    from . import grading
+    from .. import grading
 
-    with Gradebook(_db(root), course_id=COURSE_ID) as gb:
+    with gradebook.opened(root) as gb:
         names = _assignment_names(gb, assignments)
     # written next to the destination, then moved: nbgrader opens --to itself
     fd, tmp = tempfile.mkstemp(suffix=".csv", dir=path.parent)

@@ -1,7 +1,7 @@
 """The judge: reads what the kernel reported for a question, decides the points, explains them.
 
 Runs in the grading process, never in the student's kernel. Everything that arrives from the
-kernel is untrusted data: it is decoded strictly (:func:`autograder.probe.decode`), compared
+kernel is untrusted data: it is decoded strictly (:func:`autograder.judging.probe.decode`), compared
 with the reference outside the kernel, and shown to the student escaped.
 """
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from ..faults import Fault
 from .probe import REPORT_MIME, DecodeError, Reported, decode
 from .spec import Context, Outcome, Question, Wrong, describe
 
@@ -44,7 +45,7 @@ def cell_error(outputs) -> tuple[str, str] | None:
     """(ename, evalue) of a cell's error output, if any; a time-out wins over the interrupt it causes."""
     errors = [(str(o.get("ename", "Error"))[:200], str(o.get("evalue", ""))[:500])
               for o in outputs if o.get("output_type") == "error"]
-    timeouts = [e for e in errors if e[0] == "CellTimeoutError"]
+    timeouts = [e for e in errors if e[0] == Fault.CELL_TIMEOUT.value]
     return (timeouts or errors or [None])[0]
 
 
@@ -60,9 +61,9 @@ def judge_question(question: Question, qid: str, ctx: Context, outputs, nonce: s
                        message="more than one answer was reported for this question: the grading cell was tampered with")
     if not reports:
         err = cell_error(outputs)
-        if err and err[0] in SANDBOX_FAULTS:  # the kernel died, hung or ran out of time here or earlier
+        if err and ends_notebook(err[0]):  # the kernel died, hung or ran out of time here or earlier
             return verdict(question, qid, [], status="no answer", message="not graded: %s" % err[1])
-        if err and err[0] == "CellTimeoutError":
+        if err and err[0] == Fault.CELL_TIMEOUT.value:
             msg = "the checks timed out after %s s: your code may loop forever or be very slow" % (timeout or "?")
         elif err:
             msg = "no answer could be read: %s" % error_text(*err)
@@ -147,9 +148,12 @@ def verdict(question: Question, qid: str, checks: list[dict], *, status: str | N
             "status": status, "checks": checks, "mistake": mistake, "message": message}
 
 
-# Error names that autograder.sandbox.SafeExecute records when a kernel fails; their value says where and why.
-SANDBOX_FAULTS = ("KernelDied", "NotebookTimeout", "KernelUnresponsive", "KernelFailed", "NotRun",
-                  "SubmissionDamaged")
+def ends_notebook(ename: str) -> bool:
+    """Whether an error output is a fault the execution step recorded that ended the notebook's run (the kernel
+    died, hung or ran out of time, here or earlier; :class:`autograder.faults.Fault`): its value says where and
+    why."""
+    fault = Fault.of_error(ename)
+    return fault is not None and fault.ends_notebook
 
 
 def hint_for_error(ename: str, evalue: str) -> str:
@@ -176,6 +180,7 @@ def hint_for_error(ename: str, evalue: str) -> str:
 
 
 STATUS_MARK = {"correct": "✔", "partial": "◐", "incorrect": "✘", "no answer": "✘"}
+STATUSES = ("correct", "partial", "incorrect", "no answer")  # a verdict's status, best first
 STATUS_COLOR = {"correct": "#1a7f37", "partial": "#9a6700", "incorrect": "#cf222e", "no answer": "#cf222e"}
 
 

@@ -1,6 +1,6 @@
 """Keras models in canonical form: what a reported model is, whatever API built it and however it was spelled.
 
-The kernel reports a model as plain data (``autograder.probe.describe_keras_model``). :func:`read_net` reads it
+The kernel reports a model as plain data (``autograder.judging.probe.describe_keras_model``). :func:`read_net` reads it
 into a chain of Dense layers, each with the activations applied after it: an ``Activation`` (``ReLU``,
 ``Softmax``, ...) layer after a linear ``Dense`` is the same as ``Dense(..., activation=...)``; an InputLayer, a
 Flatten, an ``Activation('linear')`` or a ``Dropout`` change nothing at inference; nested models are spliced in.

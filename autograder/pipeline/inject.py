@@ -1,0 +1,60 @@
+"""Step 2 of grading, before execution: ``InjectProbes`` prepends to every auto-graded cell the probe (as text)
+and the plan of this run: the inputs the judge picked for its question, from a generator seeded by the course
+secret, the student and the question. It hands the judge, through nbconvert's ``resources``, the nonce and the
+reference answers; the kernel never sees those.
+"""
+from __future__ import annotations
+
+import json
+import secrets
+from pathlib import Path
+
+from nbgrader import utils
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from .. import course, specs
+
+
+PROBE_SOURCE = (Path(__file__).resolve().parents[1] / "judging" / "probe.py").read_text()  # run as text
+STATE_KEY = "autograder"
+
+
+def is_autograded_cell(cell) -> bool:
+    return cell.cell_type == "code" and utils.is_grade(cell) and not utils.is_solution(cell)
+
+
+def bootstrap(nonce: str, plan: dict) -> str:
+    """The code prepended to a grade cell: defines ``_autograder`` for the hidden checks."""
+    return (
+        "_autograder_ns = {'__name__': 'autograder_probe'}\n"
+        f"exec(compile({PROBE_SOURCE!r}, '<autograder probe>', 'exec'), _autograder_ns)\n"
+        f"_autograder = _autograder_ns['Probe']({nonce!r}, {json.dumps(plan)!r})\n"
+        "del _autograder_ns\n"
+    )
+
+
+class InjectProbes(NbGraderPreprocessor):
+    """Prepend the probe and this run's inputs to every auto-graded cell."""
+
+    def preprocess(self, nb, resources):
+        info = resources.get("nbgrader", {})
+        assignment = specs.get(info.get("assignment", ""))
+        if assignment is None:
+            self.log.warning("no question specs for assignment %r: its cells are graded by nbgrader alone",
+                             info.get("assignment"))
+            return nb, resources
+        key = course.secret()
+        nonce = secrets.token_hex(16)
+        state = {"nonce": nonce, "assignment": assignment, "contexts": {}, "sources": {}}
+        for cell in nb.cells:
+            if not is_autograded_cell(cell):
+                continue
+            grade_id = cell.metadata.nbgrader["grade_id"]
+            question = assignment.question(grade_id)
+            qid = assignment.qid(question)
+            ctx = question.context(course.question_rng(key, assignment.name, info.get("student", ""), qid))
+            state["contexts"][grade_id] = ctx
+            state["sources"][grade_id] = cell.source
+            cell.source = bootstrap(nonce, {qid: question.plan(ctx)}) + cell.source
+        resources[STATE_KEY] = state
+        return nb, resources

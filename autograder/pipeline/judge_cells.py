@@ -1,0 +1,140 @@
+"""Step 4 of grading, after execution: ``JudgeCells`` replaces each auto-graded cell's outputs by the verdict
+and the points, and its source by the public part (hidden checks removed); the notebook's own faults are
+recorded as data (:mod:`autograder.faults`).
+"""
+from __future__ import annotations
+
+import json
+
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from .. import course
+from ..faults import Fault, FaultRecord
+from ..judging import judge
+from .execute import METADATA_KEY
+from .inject import STATE_KEY, is_autograded_cell
+
+
+class JudgeCells(NbGraderPreprocessor):
+    """Replace each auto-graded cell's output by the judge's verdict and points (rules 1, 4, 5, 6)."""
+
+    def preprocess(self, nb, resources):
+        state = resources.get(STATE_KEY)
+        if state is None:
+            return nb, resources
+        assignment = state["assignment"]
+        timeout = self._timeout()
+        faults = notebook_faults(nb, timeout)
+        summary = []
+        for cell in nb.cells:
+            if not is_autograded_cell(cell):
+                continue
+            grade_id = cell.metadata.nbgrader["grade_id"]
+            ctx = state["contexts"].get(grade_id)
+            if ctx is None:  # a grade cell that appeared after injection: not ours to trust
+                continue
+            question = assignment.question(grade_id)
+            qid = assignment.qid(question)
+            try:
+                v = judge.judge_question(question, qid, ctx, cell.get("outputs", []), state["nonce"], timeout)
+            except Exception:
+                self.log.exception("the judge failed on %s", qid)
+                v = judge.verdict(question, qid, [], status="no answer",
+                                  message="the grader could not check this question (internal error, "
+                                          "reported to the course staff)")
+            if v["status"] == "no answer" and faults:
+                v["message"] += " (note: %s)" % "; ".join(f.message for f in faults)
+            cell.outputs = judge.verdict_outputs(v)
+            cell.source = judge.public_source(state["sources"][grade_id])
+            cell.metadata[STATE_KEY] = {"verdict": v}
+            summary.append({k: v[k] for k in ("question", "points", "max_points", "status")})
+        add_dependency_hints(nb, assignment)
+        scrub_grading_internals(nb, state["nonce"])
+        nb.metadata[STATE_KEY] = {"verdicts": summary, "faults": [f.to_json() for f in faults]}
+        return nb, resources
+
+    def _timeout(self):
+        try:
+            return int(self.config.Execute.timeout)
+        except (AttributeError, TypeError, ValueError):
+            return 30
+
+
+def notebook_faults(nb, timeout) -> list[FaultRecord]:
+    """Faults of the student's own cells that explain missing answers: time-outs and errors.
+
+    A kernel that died, hung or ran out of notebook time (:mod:`autograder.pipeline.execute`) ends the list:
+    every question it left unanswered already says so ("not graded: the kernel died in cell ..."), and the
+    notebook's ``autograder_sandbox`` metadata records it.
+    """
+    faults = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code" or is_autograded_cell(cell):
+            continue
+        outputs = cell.get("outputs", [])
+        err = judge.cell_error(outputs)
+        meta = cell.get("metadata", {}).get("nbgrader", {})
+        if not isinstance(meta, dict):
+            meta = {}
+        name = str(meta.get("grade_id") or "cell %d" % (i + 1))[:100]
+        if err and judge.ends_notebook(err[0]):
+            break  # nothing after the kernel failed ran
+        if any(o.get("output_type") == "error" and o.get("ename") == Fault.CELL_TIMEOUT.value for o in outputs):
+            faults.append(FaultRecord(Fault.CELL_TIMEOUT, "timed out after %s s in cell '%s'" % (timeout, name), name))
+        elif err and meta.get("solution"):
+            kind = Fault.STUB if err[0] == "NotImplementedError" else Fault.CELL_ERROR
+            faults.append(FaultRecord(kind, "cell '%s' raised %s" % (name, judge.error_text(err[0], err[1][:200])),
+                                      name))
+    return faults
+
+
+def recorded(nb, run: bool = True) -> list[FaultRecord]:
+    """The faults an autograded notebook records, each once: its cells' (this step's), then, with ``run``, its
+    run's (the execution step's, in ``autograder_sandbox``)."""
+    state, meta = nb.metadata.get(STATE_KEY, {}), nb.metadata.get(METADATA_KEY, {})
+    found = []
+    for item in list(state.get("faults", [])) + ([meta["fault"]] if run and meta.get("fault") else []):
+        record = FaultRecord.from_json(item)
+        if record is not None and record.message not in [f.message for f in found]:
+            found.append(record)
+    return found
+
+
+def add_dependency_hints(nb, assignment) -> None:
+    """Tell a student whose answer failed that a function it builds on failed too: fix that one first."""
+    cells = {c.metadata.nbgrader["grade_id"]: c for c in nb.cells
+             if is_autograded_cell(c) and STATE_KEY in c.metadata}
+    verdicts = {gid: c.metadata[STATE_KEY]["verdict"] for gid, c in cells.items()}
+    for gid, v in verdicts.items():
+        if v["status"] == "correct" or v.get("mistake"):
+            continue
+        failed = [u for u in assignment.question(gid).uses if u in verdicts and verdicts[u]["status"] != "correct"]
+        if failed:
+            v["message"] += " (note: this builds on %s, which did not pass its own checks: fix that first)" % (
+                ", ".join(verdicts[u]["title"].lower() for u in failed))
+            cells[gid].outputs = judge.verdict_outputs(v)
+
+
+SCRUB_MARKERS = ("_autograder", "### BEGIN HIDDEN TESTS", "autograder probe")
+
+
+def scrub_grading_internals(nb, nonce: str) -> None:
+    """Remove outputs of the student's own cells that quote grading internals (docs/design.md, rule 6).
+
+    The hidden checks and the probe run in the student's kernel, so their source is in its
+    history (``In``); code that copies it into a later cell's output must not carry it into the
+    autograded notebook or the feedback page.
+    """
+    from nbformat.v4 import new_output
+
+    for cell in nb.cells:
+        if cell.cell_type != "code" or is_autograded_cell(cell):
+            continue
+        kept = []
+        for out in cell.get("outputs", []):
+            text = json.dumps(out)
+            if nonce in text or any(m in text for m in SCRUB_MARKERS):
+                out = new_output("stream", name="stdout",
+                                 text="(output removed by the grader: it quoted the hidden grading code)\n")
+            kept.append(out)
+        cell.outputs = kept
