@@ -24,26 +24,6 @@ def close(got, want, rtol=1e-6, atol=1e-9) -> bool:
         return False
 
 
-def same_parts(fn, group="regular", rtol=1e-6, atol=1e-9):
-    """Mistake matcher: on a group of cases, every output equals that of the wrong variant ``fn``.
-
-    Unlike :func:`autograder.judging.spec.same_as` it compares tuples and dicts part by part.
-    """
-
-    def matches(answer, ctx):
-        rows = ctx.results(answer, group)
-        if not rows:
-            return False
-        for case, got, _ in rows:
-            with np.errstate(all="ignore"):
-                want = fn(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
-            if not close(got, want, rtol, atol):
-                return False
-        return True
-
-    return matches
-
-
 def right_on(group="regular", rtol=1e-6, atol=1e-9):
     """True when the outputs on a group of cases equal the reference outputs."""
 

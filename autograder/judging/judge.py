@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ..faults import Fault
+from . import derived
 from .probe import REPORT_MIME, DecodeError, Reported, decode
 from .spec import Context, Outcome, Question, Wrong, describe
 
@@ -119,7 +120,7 @@ def _run_checks(question: Question, qid: str, ctx: Context, answer: Any) -> dict
     if not all(r["passed"] for r in results):
         for m in question.mistakes:
             try:
-                if m.matches(answer, ctx):
+                if derived.matcher(question, m)(answer, ctx):
                     mistake = {"id": m.id, "title": m.title, "hint": m.hint}
                     break
             except Wrong:  # the answer cannot be read as this mistake makes it: not this one

@@ -5,9 +5,11 @@ for each question of a submission (the inputs picked for this run, the reference
 then runs the question's :class:`Check` s on the reported answer and, if any fails, looks
 for a :class:`Mistake` that explains the answer.
 
-Checks and mistake matchers are small functions ``(answer, ctx) -> Outcome`` / ``-> bool``;
-the factories below (``values``, ``equals``, ``shape_of``, ...) cover the common cases.
-A check that cannot read the answer raises :class:`Wrong` with a message for the student.
+Checks are small functions ``(answer, ctx) -> Outcome``; the factories below (``values``,
+``equals``, ``shape_of``, ...) cover the common cases. A check that cannot read the answer raises
+:class:`Wrong` with a message for the student. A mistake is written once, as a cell that makes it:
+the judge recognises it from that cell (:mod:`autograder.judging.derived`), or, where it must be
+broader than one cell, from a hand-written matcher ``(answer, ctx) -> bool``.
 """
 from __future__ import annotations
 
@@ -44,17 +46,20 @@ class Check:
 class Mistake:
     """A known wrong answer: how to recognise it, and what to tell the student.
 
-    ``fails`` names the checks this mistake fails (``None``: all of them); the end-to-end
-    tests hold the judge to it. ``example`` is a code cell that makes the mistake, keyed by
-    the solution cell's ``grade_id``; synthetic submissions are built from it.
+    ``example`` is a code cell that makes the mistake, keyed by the solution cell's ``grade_id``;
+    synthetic submissions are built from it, and unless the mistake has a hand-written ``matches``
+    the judge recognises it from it too: an answer that behaves as the example's does on the cases
+    of ``groups`` (:mod:`autograder.judging.derived`). ``fails`` names the checks this mistake fails
+    (``None``: all of them); the end-to-end tests hold the judge to it.
     """
 
     id: str
     title: str
     hint: str
-    matches: Callable[[Any, "Context"], bool]
     example: dict[str, str]
     fails: tuple[str, ...] | None = None
+    matches: Callable[[Any, "Context"], bool] | None = None  # only where it must be broader than the example
+    groups: tuple[str, ...] = ("regular",)
 
 
 @dataclass(frozen=True)
@@ -101,6 +106,9 @@ class Question:
     inputs: Callable[[np.random.Generator], np.ndarray] | None = None
     prepare: Callable[["Context"], None] | None = None
     uses: tuple[str, ...] = ()  # questions whose code the usual solution calls (for "fix that first" hints)
+    asked: str | None = None  # what the hidden cell hands to the probe (an expression; None: the question's name)
+    given: dict = field(default_factory=dict)  # names an example cell finds, defined by the notebook's earlier cells
+    same: Callable[[Any, Any], bool] | None = None  # two value answers alike, as the checks read them (derived.py)
 
     def __post_init__(self):
         total = sum(c.points for c in self.checks)
@@ -117,6 +125,8 @@ class Question:
         for m in self.mistakes:
             if m.fails is not None and not set(m.fails) <= check_names:
                 raise ValueError(f"mistake {m.id!r}: fails {m.fails} names unknown checks {check_names}")
+            if m.matches is None and self.kind == KERAS:
+                raise ValueError(f"mistake {m.id!r}: a Keras question's mistake needs a hand-written matcher")
 
     def context(self, rng: np.random.Generator) -> Context:
         """Pick this run's inputs and compute the reference answers."""
@@ -330,39 +340,3 @@ def shapes(case: Case) -> str:
         parts.append(str(tuple(np.shape(a))) if isinstance(a, np.ndarray) else type(a).__name__)
     return "(" + ", ".join(parts) + ")"
 
-
-# --------------------------------------------------------------------------------------
-# mistake matchers
-
-
-def same_as(fn, group="regular", part=None, rtol=1e-6, atol=1e-9) -> Callable[[Any, Context], bool]:
-    """The student's outputs equal those of a deliberately wrong variant ``fn`` on a group of cases."""
-
-    def matches(answer, ctx):
-        rows = [(c, got) for c, got, _ in ctx.results(answer, group)]
-        if not rows:
-            return False
-        for case, got in rows:
-            with np.errstate(all="ignore"):
-                want = fn(*copy.deepcopy(case.args), **copy.deepcopy(case.kwargs))
-            try:
-                if compare(part_of(got, part), part_of(want, part), rtol, atol, reshape=False,
-                           nonfinite_alike=True) is not None:
-                    return False
-            except Wrong:
-                return False
-        return True
-
-    return matches
-
-
-def value_is(value, rtol=1e-6, atol=1e-9) -> Callable[[Any, Context], bool]:
-    """The reported value equals a known wrong value."""
-
-    def matches(answer, ctx):
-        try:
-            return compare(answer, value, rtol, atol) is None
-        except Wrong:
-            return False
-
-    return matches

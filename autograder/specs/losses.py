@@ -17,28 +17,15 @@ import numpy as np
 
 import reference_impl as ref
 
-from ..judging.checks import breaks_like, field, number, same_parts
+from ..judging.checks import breaks_like, field, number
 from ..judging.spec import (FUNCTION, VALUE, Assignment, Case, Check, Mistake, Outcome, Question, Wrong, describe,
-                            same_as, shape_of, values)
+                            shape_of, values)
 
 
 SLIDE_SCORES = np.array([[3.2, 5.1, -1.7], [1.3, 4.9, 2.0], [2.2, 2.5, -3.1]])  # (N=3, C=3)
 SLIDE_Y = np.array([0, 1, 2])
 MOUSE = 1  # the mouse image: SVM loss 0, margins 2.6 and 1.9 to spare
 
-#: what each hidden grade cell asks (``_autograder.ask(qid, <this expression>)``)
-ASKED = {
-    "svm_loss_naive": "svm_loss_naive",
-    "svm_loss_vectorized": "svm_loss_vectorized",
-    "softmax": "softmax",
-    "cross_entropy_per_example": "cross_entropy_per_example",
-    "cross_entropy_loss": "cross_entropy_loss",
-    "loss_ranges": '{"svm_min": svm_min, "svm_max": svm_max, "ce_min": ce_min, "ce_max": ce_max}',
-    "mouse_change": '{"svm_mouse": svm_mouse, "ce_mouse": ce_mouse}',
-    "l1_penalty": "l1_penalty",
-    "l2_penalty": "l2_penalty",
-    "regularized_loss": "regularized_loss",
-}
 
 # --------------------------------------------------------------------------------------
 # inputs the judge picks at grading time: random shapes, N in 1..20, C in 2..7
@@ -158,11 +145,6 @@ def letter(x, name) -> str:
 # wrong variants of the answer key (each mistake's matcher compares with one)
 
 
-def _svm_terms(s, y, margin=1.0):
-    s = np.asarray(s, float)
-    return s - s[np.arange(len(y)), y][:, None] + margin  # (N, C), the j = y_i column equals margin
-
-
 def _pick(values, y):
     return values[np.arange(len(y)), np.asarray(y)]
 
@@ -212,11 +194,6 @@ def _ce_log_sum_exp(shift):
         return -(_pick(t, y) - np.log(np.exp(t).sum(axis=1)))
 
     return variant
-
-
-def _reg_parts(W, X, y):
-    loss, dS = ref.softmax_cross_entropy(X @ W, y)
-    return loss, X.T @ dS
 
 
 # --------------------------------------------------------------------------------------
@@ -277,16 +254,6 @@ def range_check(lo: str, hi: str, loss: str):
     return run
 
 
-def range_is(**expected):
-    def matches(answer, ctx):
-        try:
-            return all(number(field(answer, k), k) == v for k, v in expected.items())
-        except Wrong:
-            return False
-
-    return matches
-
-
 def choice_check(key: str, right: str, loss: str):
     def run(answer, ctx):
         got = letter(field(answer, key), key)
@@ -299,14 +266,9 @@ def choice_check(key: str, right: str, loss: str):
     return run
 
 
-def choices_are(**expected):
-    def matches(answer, ctx):
-        try:
-            return all(letter(field(answer, k), k) == v for k, v in expected.items())
-        except Wrong:
-            return False
-
-    return matches
+def same_choices(answer, other) -> bool:
+    """The same option for each loss, however each answer spells it (a mistake's example is one of them)."""
+    return all(letter(field(answer, k), k) == letter(field(other, k), k) for k in ("svm_mouse", "ce_mouse"))
 
 
 def svm_mean(scores, y, margin=1.0):
@@ -334,30 +296,25 @@ SVM_NAIVE = Question(
         Mistake("svm.keep_yi", "the j = y_i term kept in the sum",
                 "the sum runs over the wrong classes only (j ≠ y_i); the true class would add max(0, margin) = "
                 "margin to every example.",
-                same_as(lambda s, y, margin=1.0: ref.svm_loss_per_example(s, y, margin) + margin, group="regular"),
                 {"solution_svm_loss_naive": _svm_loop(
                     "            losses[i] += max(0.0, scores[i, j] - scores[i, y[i]] + margin)")},
                 fails=("values", "margin")),
         Mistake("svm.no_clamp", "the max(0, ·) left out", "a class whose score is already far enough below the "
                 "true class's adds nothing: each term is max(0, s_j - s_y + margin), never negative.",
-                same_as(lambda s, y, margin=1.0: _svm_terms(s, y, margin).sum(axis=1) - margin),
                 {"solution_svm_loss_naive": _svm_loop(
                     "            if j != y[i]:\n                losses[i] += scores[i, j] - scores[i, y[i]] + margin")},
                 fails=("values", "margin")),
         Mistake("svm.sign", "the difference the wrong way round", "the loss grows when a wrong class scores "
                 "*higher* than the true one: max(0, s_j - s_{y_i} + margin).",
-                same_as(lambda s, y, margin=1.0: (np.maximum(0, 2 * margin - _svm_terms(s, y, margin)).sum(axis=1)
-                                                  - margin)),
                 {"solution_svm_loss_naive": _svm_loop(
                     "            if j != y[i]:\n"
                     "                losses[i] += max(0.0, scores[i, y[i]] - scores[i, j] + margin)")},
                 fails=("values", "margin")),
         Mistake("svm.margin_ignored", "the margin argument ignored", "use the `margin` parameter in each term "
                 "instead of a fixed 1: the checks call your function with other margins too.",
-                same_as(lambda s, y, margin=1.0: ref.svm_loss_per_example(s, y, 1.0), group="margin"),
                 {"solution_svm_loss_naive": _svm_loop(
                     "            if j != y[i]:\n                losses[i] += max(0.0, scores[i, j] - scores[i, y[i]] + 1.0)")},
-                fails=("margin",)),
+                fails=("margin",), groups=("margin",)),
     ],
 )
 
@@ -367,21 +324,19 @@ SVM_VECTORIZED = Question(
     checks=[Check("a single number", 0.5, shape_of()), Check("values", 1.5, values(rtol=1e-9, atol=1e-9))],
     mistakes=[
         Mistake("svm_mean.sum", "sum instead of mean", "the loss over a batch is the mean of the L_i: divide the "
-                "sum by N.", same_as(lambda s, y, margin=1.0: ref.svm_loss_per_example(s, y, margin).sum()),
+                "sum by N.",
                 {"solution_svm_loss_vectorized": "def svm_loss_vectorized(scores, y, margin=1.0):\n"
                  "    N = scores.shape[0]\n    correct = scores[np.arange(N), y][:, None]\n"
                  "    m = np.maximum(0, scores - correct + margin)\n    m[np.arange(N), y] = 0\n    return m.sum()\n"},
                 fails=("values",)),
         Mistake("svm_mean.keep_yi", "the j = y_i term kept in the sum", "set the true class's column of the "
                 "margins to 0 before summing: otherwise each example adds the margin once more.",
-                same_as(lambda s, y, margin=1.0: ref.svm_loss(s, y, margin)[0] + margin),
                 {"solution_svm_loss_vectorized": "def svm_loss_vectorized(scores, y, margin=1.0):\n"
                  "    N = scores.shape[0]\n    correct = scores[np.arange(N), y][:, None]\n"
                  "    return np.maximum(0, scores - correct + margin).sum() / N\n"},
                 fails=("values",)),
         Mistake("svm_mean.per_example", "the per-example losses instead of their mean",
                 "this function returns one number, the mean of the L_i over the batch.",
-                same_as(lambda s, y, margin=1.0: ref.svm_loss_per_example(s, y, margin)),
                 {"solution_svm_loss_vectorized": "def svm_loss_vectorized(scores, y, margin=1.0):\n"
                  "    N = scores.shape[0]\n    correct = scores[np.arange(N), y][:, None]\n"
                  "    m = np.maximum(0, scores - correct + margin)\n    m[np.arange(N), y] = 0\n    return m.sum(axis=1)\n"},
@@ -398,29 +353,25 @@ SOFTMAX = Question(
     mistakes=[
         Mistake("softmax.no_shift", "no max subtracted: exp overflows", "np.exp(1000) is inf, and inf / inf is nan. "
                 "Subtract each row's maximum before the exponential; it does not change the result.",
-                breaks_like(_softmax_after(_no_shift)),
                 {"solution_softmax": "def softmax(scores):\n    e = np.exp(scores)\n"
                  "    return e / e.sum(axis=1, keepdims=True)\n"},
-                fails=("scores of size 1e4",)),
+                fails=("scores of size 1e4",), groups=("regular", "edge")),
         Mistake("softmax.axis0", "softmax over the wrong axis", "each row (one example) must sum to 1: normalize "
                 "along axis=1, the classes, not axis=0, the examples.",
-                same_as(lambda s: ref.softmax(s, axis=0)),
                 {"solution_softmax": "def softmax(scores):\n    e = np.exp(scores - scores.max(axis=0, keepdims=True))\n"
                  "    return e / e.sum(axis=0, keepdims=True)\n"},
                 fails=("values", "scores of size 1e4")),
         Mistake("softmax.whole_array", "normalized by the sum of the whole array", "np.sum without an axis adds up "
                 "all examples together; sum along axis=1 with keepdims=True so that each row sums to 1.",
-                same_as(lambda s: ref.softmax(np.asarray(s).reshape(1, -1), axis=1).reshape(np.shape(s))),
                 {"solution_softmax": "def softmax(scores):\n    e = np.exp(scores - scores.max())\n    return e / e.sum()\n"},
                 fails=("values", "scores of size 1e4")),
         Mistake("softmax.global_max", "the maximum of the whole array subtracted", "subtracting one number from "
                 "every score does not change the softmax, but with scores 1e4 apart a row whose scores all lie far "
                 "below the overall maximum has exp() = 0 everywhere, and 0 / 0 is nan: subtract each row's own "
                 "maximum (axis=1, keepdims=True).",
-                breaks_like(_softmax_after(_global_max)),
                 {"solution_softmax": "def softmax(scores):\n    e = np.exp(scores - scores.max())\n"
                  "    return e / e.sum(axis=1, keepdims=True)\n"},
-                fails=("scores of size 1e4",)),
+                fails=("scores of size 1e4",), groups=("regular", "edge")),
     ],
 )
 
@@ -433,14 +384,13 @@ CE_PER_EXAMPLE = Question(
     mistakes=[
         Mistake("ce.log10", "log10 instead of the natural log", "the cross-entropy uses ln: np.log, not np.log10 "
                 "(the cat image gives 2.040, not 0.886).",
-                same_as(lambda s, y: ref.cross_entropy_per_example(s, y) / np.log(10)),
                 {"solution_cross_entropy_per_example": _CE_SOURCE.replace("{body}",
                  "    s = scores - scores.max(axis=1, keepdims=True)\n"
                  "    log_p = s - np.log(np.exp(s).sum(axis=1, keepdims=True))\n"
                  "    return -log_p[np.arange(N), y] / np.log(10)")},
                 fails=("values", "scores of size 1e4")),
         Mistake("ce.sign", "the minus sign forgotten", "ln P is negative for P < 1; the loss is -ln P(true class), "
-                "never negative.", same_as(lambda s, y: -ref.cross_entropy_per_example(s, y)),
+                "never negative.",
                 {"solution_cross_entropy_per_example": _CE_SOURCE.replace("{body}",
                  "    s = scores - scores.max(axis=1, keepdims=True)\n"
                  "    log_p = s - np.log(np.exp(s).sum(axis=1, keepdims=True))\n"
@@ -448,31 +398,30 @@ CE_PER_EXAMPLE = Question(
                 fails=("values", "scores of size 1e4")),
         Mistake("ce.no_shift", "no max subtracted: exp overflows", "exp of a score of 1e4 is inf and the result "
                 "becomes nan: subtract each row's maximum first (log-sum-exp).",
-                breaks_like(_ce_from_p(_no_shift), _ce_log_sum_exp(_no_shift)),
                 {"solution_cross_entropy_per_example": _CE_SOURCE.replace("{body}",
                  "    e = np.exp(scores)\n    p = e / e.sum(axis=1, keepdims=True)\n"
                  "    return -np.log(p[np.arange(N), y])")},
-                fails=("scores of size 1e4",)),
+                fails=("scores of size 1e4",),  # -ln of a nan P gives nan, an overflowing log-sum-exp inf
+                matches=breaks_like(_ce_from_p(_no_shift), _ce_log_sum_exp(_no_shift))),
         Mistake("ce.log_of_zero", "the log of a probability that rounds to 0", "with scores 1e4 apart the true "
                 "class's probability underflows to 0 and ln 0 = -inf. Work with log-probabilities: "
                 "ln P_y = (s_y - m) - ln Σ_j exp(s_j - m), m the row maximum.",
-                breaks_like(_ce_from_p(_row_max), _ce_one_hot(_row_max)),
                 {"solution_cross_entropy_per_example": _CE_SOURCE.replace("{body}",
                  "    e = np.exp(scores - scores.max(axis=1, keepdims=True))\n    p = e / e.sum(axis=1, keepdims=True)\n"
                  "    return -np.log(p[np.arange(N), y])")},
-                fails=("scores of size 1e4",)),
+                fails=("scores of size 1e4",),  # -ln P_y breaks where P_y is 0, Σ Y ln P where any P is
+                matches=breaks_like(_ce_from_p(_row_max), _ce_one_hot(_row_max))),
         Mistake("ce.global_max", "the maximum of the whole array subtracted", "with scores 1e4 apart, a row whose "
                 "scores all lie far below the overall maximum has exp() = 0 everywhere, and the log of that sum is "
                 "-inf: subtract each row's own maximum m_i (axis=1, keepdims=True) in the log-sum-exp.",
-                breaks_like(_ce_log_sum_exp(_global_max), _ce_from_p(_global_max), _ce_one_hot(_global_max)),
                 {"solution_cross_entropy_per_example": _CE_SOURCE.replace("{body}",
                  "    s = scores - scores.max()\n"
                  "    log_p = s - np.log(np.exp(s).sum(axis=1, keepdims=True))\n"
                  "    return -log_p[np.arange(N), y]")},
-                fails=("scores of size 1e4",)),
+                fails=("scores of size 1e4",),  # three spellings, each breaking other rows
+                matches=breaks_like(_ce_log_sum_exp(_global_max), _ce_from_p(_global_max), _ce_one_hot(_global_max))),
         Mistake("ce.mean_only", "the mean instead of one loss per example", "this function returns the N losses "
                 "L_i, shape (N,); the mean comes in the next task.",
-                same_as(lambda s, y: ref.cross_entropy_per_example(s, y).mean()),
                 {"solution_cross_entropy_per_example": _CE_SOURCE.replace("{body}",
                  "    s = scores - scores.max(axis=1, keepdims=True)\n"
                  "    log_p = s - np.log(np.exp(s).sum(axis=1, keepdims=True))\n"
@@ -487,13 +436,12 @@ CE_MEAN = Question(
     checks=[Check("values", 1, values(rtol=1e-7, atol=1e-10))],
     mistakes=[
         Mistake("ce_mean.sum", "sum instead of mean", "the loss of a batch is the mean of the L_i over the N "
-                "examples, not their sum.", same_as(lambda s, y: ref.cross_entropy_per_example(s, y).sum()),
+                "examples, not their sum.",
                 {"solution_cross_entropy_loss": "def cross_entropy_loss(scores, y):\n    N = scores.shape[0]\n"
                  "    s = scores - scores.max(axis=1, keepdims=True)\n"
                  "    log_p = s - np.log(np.exp(s).sum(axis=1, keepdims=True))\n"
                  "    return -np.sum(log_p[np.arange(N), y])\n"}, fails=("values",)),
         Mistake("ce_mean.log2", "log2 instead of the natural log", "losses in this course are in nats: np.log.",
-                same_as(lambda s, y: ce_mean(s, y) / np.log(2)),
                 {"solution_cross_entropy_loss": "def cross_entropy_loss(scores, y):\n    N = scores.shape[0]\n"
                  "    e = np.exp(scores - scores.max(axis=1, keepdims=True))\n    p = e / e.sum(axis=1, keepdims=True)\n"
                  "    return -np.mean(np.log2(p[np.arange(N), y]))\n"}, fails=("values",)),
@@ -502,6 +450,7 @@ CE_MEAN = Question(
 
 RANGES = Question(
     "loss_ranges", "Check your understanding: the range of each loss", VALUE, 2,
+    asked='{"svm_min": svm_min, "svm_max": svm_max, "ce_min": ce_min, "ce_max": ce_max}',
     truth=lambda: {"svm_min": 0.0, "svm_max": np.inf, "ce_min": 0.0, "ce_max": np.inf},
     checks=[Check("SVM loss", 1, range_check("svm_min", "svm_max", "SVM loss")),
             Check("cross-entropy", 1, range_check("ce_min", "ce_max", "cross-entropy"))],
@@ -509,16 +458,15 @@ RANGES = Question(
         Mistake("ranges.probability", "a loss read as a probability", "a loss is not a probability. Ask how "
                 "large the loss of one example gets when a wrong class out-scores the true one by more and more, "
                 "and when P(true class) comes closer and closer to 0.",
-                range_is(svm_min=0.0, svm_max=1.0, ce_min=0.0, ce_max=1.0),
                 _value_example("loss_ranges", "svm_min, svm_max = 0, 1\nce_min, ce_max = 0, 1\n"),
                 fails=("SVM loss", "cross-entropy")),
         Mistake("ranges.ce_negative", "the range of ln P instead of -ln P", "the cross-entropy is -ln P, not ln P: "
-                "start from the values ln P can take for a probability P and change their sign.", range_is(ce_min=-np.inf, ce_max=0.0),
+                "start from the values ln P can take for a probability P and change their sign.",
                 _value_example("loss_ranges", "svm_min, svm_max = 0, np.inf\nce_min, ce_max = -np.inf, 0\n"),
                 fails=("cross-entropy",)),
         Mistake("ranges.svm_equal_scores", "the loss at equal scores taken for the largest", "C - 1 is the SVM loss "
                 "when all scores are equal (each wrong class adds the margin 1), not its largest value: ask what "
-                "happens to the loss when one wrong class's score keeps growing.", range_is(svm_max=2.0),
+                "happens to the loss when one wrong class's score keeps growing.",
                 _value_example("loss_ranges", "svm_min, svm_max = 0, 2\nce_min, ce_max = 0, np.inf\n"),
                 fails=("SVM loss",)),
     ],
@@ -526,6 +474,7 @@ RANGES = Question(
 
 MOUSE_CHANGE = Question(
     "mouse_change", "Check your understanding: nudging the mouse image's scores", VALUE, 2,
+    asked='{"svm_mouse": svm_mouse, "ce_mouse": ce_mouse}', same=same_choices,
     truth=lambda: {"svm_mouse": "a", "ce_mouse": "b"},
     checks=[Check("SVM loss", 1, choice_check("svm_mouse", "a", "SVM loss")),
             Check("cross-entropy", 1, choice_check("ce_mouse", "b", "cross-entropy"))],
@@ -533,11 +482,11 @@ MOUSE_CHANGE = Question(
         Mistake("mouse.svm_changes", "the hinge terms of the mouse image misread", "compare by how much the mouse "
                 "image's true score beats each wrong class with the margin, then ask whether changes of less than "
                 "0.5 can make any term max(0, s_j - s_y + 1) positive.",
-                choices_are(svm_mouse="b"), _value_example("mouse_change", 'svm_mouse = "b"\nce_mouse = "b"\n'),
+                _value_example("mouse_change", 'svm_mouse = "b"\nce_mouse = "b"\n'),
                 fails=("SVM loss",)),
         Mistake("mouse.ce_fixed", "the cross-entropy of the mouse image misread", "can the softmax give the true "
                 "class a probability of exactly 1? Ask what that means for -ln P when the scores move a little.",
-                choices_are(ce_mouse="a"), _value_example("mouse_change", 'svm_mouse = "a"\nce_mouse = "a"\n'),
+                _value_example("mouse_change", 'svm_mouse = "a"\nce_mouse = "a"\n'),
                 fails=("cross-entropy",)),
     ],
 )
@@ -548,10 +497,9 @@ L1 = Question(
     checks=[Check("values", 1, values(rtol=1e-9, atol=1e-9))],
     mistakes=[
         Mistake("l1.no_abs", "the absolute value left out", "L1 adds |θ_i|: negative weights count as much as "
-                "positive ones (θ = (-1, 5) gives 6).", same_as(lambda W: np.sum(W)),
+                "positive ones (θ = (-1, 5) gives 6).",
                 {"solution_l1_penalty": "def l1_penalty(W):\n    return np.sum(W)\n"}, fails=("values",)),
         Mistake("l1.squares", "squares instead of absolute values", "that is the L2 penalty; L1 sums |θ_i|.",
-                same_as(lambda W: np.sum(np.square(W))),
                 {"solution_l1_penalty": "def l1_penalty(W):\n    return np.sum(W ** 2)\n"}, fails=("values",)),
     ],
 )
@@ -562,10 +510,10 @@ L2 = Question(
     checks=[Check("values", 1, values(rtol=1e-9, atol=1e-9))],
     mistakes=[
         Mistake("l2.sqrt", "the norm instead of the squared norm", "the penalty is ‖θ‖₂², the sum of squares, with "
-                "no square root (θ = (2, 2) gives 8, not 2.83).", same_as(lambda W: np.sqrt(np.sum(np.square(W)))),
+                "no square root (θ = (2, 2) gives 8, not 2.83).",
                 {"solution_l2_penalty": "def l2_penalty(W):\n    return np.sqrt(np.sum(W ** 2))\n"}, fails=("values",)),
         Mistake("l2.half", "a factor 1/2 in the penalty", "some books write ½‖θ‖²; this course uses ‖θ‖² without "
-                "the ½ (θ = (4, 0) gives 16).", same_as(lambda W: 0.5 * np.sum(np.square(W))),
+                "the ½ (θ = (4, 0) gives 16).",
                 {"solution_l2_penalty": "def l2_penalty(W):\n    return 0.5 * np.sum(W ** 2)\n"}, fails=("values",)),
     ],
 )
@@ -579,30 +527,23 @@ REGULARIZED = Question(
     mistakes=[
         Mistake("reg.grad_missing", "the penalty left out of the gradient", "J has two terms, so dJ/dW has two: "
                 "X.T @ dS plus the penalty's gradient reg · 2W.",
-                same_parts(lambda W, X, y, reg: (regularized(W, X, y, reg)[0], _reg_parts(W, X, y)[1])),
                 _reg("    J = data_loss + reg * np.sum(W * W)\n    dW = X.T @ dS"), fails=("gradient",)),
         Mistake("reg.grad_doubled", "the penalty's gradient counted twice", "the derivative of reg·ΣW² is 2·reg·W, "
                 "added once.",
-                same_parts(lambda W, X, y, reg: (regularized(W, X, y, reg)[0], _reg_parts(W, X, y)[1] + 4 * reg * W)),
                 _reg("    J = data_loss + reg * np.sum(W * W)\n    dW = X.T @ dS + 2 * reg * W\n    dW += 2 * reg * W"),
                 fails=("gradient",)),
         Mistake("reg.grad_no_2", "the 2 of d(W²)/dW dropped", "d/dW of reg·ΣW² is 2·reg·W; reg·W belongs to the "
                 "½-convention this course does not use.",
-                same_parts(lambda W, X, y, reg: (regularized(W, X, y, reg)[0], _reg_parts(W, X, y)[1] + reg * W)),
                 _reg("    J = data_loss + reg * np.sum(W * W)\n    dW = X.T @ dS + reg * W"), fails=("gradient",)),
         Mistake("reg.double_n", "1/N applied twice in the gradient", "dS already holds the 1/N of the mean; dividing "
                 "X.T @ dS by N again makes the data gradient N times too small.",
-                same_parts(lambda W, X, y, reg: (regularized(W, X, y, reg)[0],
-                                                 _reg_parts(W, X, y)[1] / len(y) + 2 * reg * W)),
                 _reg("    J = data_loss + reg * np.sum(W * W)\n    dW = X.T @ dS / N + 2 * reg * W"),
                 fails=("gradient",)),
         Mistake("reg.transposed", "the gradient transposed", "dW has the shape of W, (D, C): X.T @ dS, not dS.T @ X.",
-                same_parts(lambda W, X, y, reg: (regularized(W, X, y, reg)[0], regularized(W, X, y, reg)[1].T)),
                 _reg("    J = data_loss + reg * np.sum(W * W)\n    dW = dS.T @ X + 2 * reg * W.T"),
                 fails=("gradient shape", "gradient")),
         Mistake("reg.l1", "the L1 penalty instead of L2", "this task asks for the L2 penalty reg·ΣW² "
                 "(gradient 2·reg·W).",
-                same_parts(lambda W, X, y, reg: ref.regularized_loss(W, X, y, reg, loss="softmax", penalty="l1")),
                 _reg("    J = data_loss + reg * np.sum(np.abs(W))\n    dW = X.T @ dS + reg * np.sign(W)"),
                 fails=("loss", "gradient")),
     ],
@@ -634,3 +575,7 @@ ASSIGNMENT = Assignment(
                REGULARIZED],
     manual={"explain_mouse": 2},
 )
+
+#: what each hidden grade cell asks (``_autograder.ask(qid, <this expression>)``; the build script writes it into
+#: the notebook, the tests evaluate it in a synthetic student's namespace)
+ASKED = {q.name: q.asked or q.name for q in ASSIGNMENT.questions}
