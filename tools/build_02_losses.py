@@ -1,7 +1,7 @@
 """Writes source/02_losses/losses.ipynb (SS 2023 deck: SVM loss, softmax, cross-entropy, regularization).
 
 What each hidden cell asks and how many points it is worth come from the question spec
-(``autograder/specs/losses.py``), so that the notebook and the judge cannot drift apart.
+(``autograder/specs/losses/``), so that the notebook and the judge cannot drift apart.
 """
 import sys
 from pathlib import Path

@@ -1,7 +1,7 @@
 """Writes source/03_gradient_descent/gradient_descent.ipynb (week 1 deck: gradient descent, backprop, Keras).
 
 What each hidden cell asks and how many points it is worth come from the question spec
-(``autograder/specs/gradient_descent.py``), so that the notebook and the judge cannot drift apart.
+(``autograder/specs/gradient_descent/``), so that the notebook and the judge cannot drift apart.
 """
 import sys
 from pathlib import Path

@@ -60,7 +60,7 @@ def hidden_checks(assignment_key: str, name: str, obj: str, points: float):
 
 
 def from_spec(spec):
-    """For a build script driven by its question spec module (``autograder/specs/<name>.py``): the source
+    """For a build script driven by its question spec module (``autograder/specs/<name>``): the source
     notebook's path, and ``hidden(name)``, the auto-graded cell of question ``name`` with the expression the
     spec asks (``spec.ASKED``) and the points it gives, so that the notebook and the judge cannot drift apart."""
     a = spec.ASSIGNMENT

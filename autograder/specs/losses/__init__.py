@@ -8,192 +8,26 @@ Layout: class scores are ``(N, C)``, one row per example (the slide's table has 
 image: the notebook transposes it). Losses are means over the N examples, natural log. Every
 known mistake's ``example`` is a whole solution cell that uses numpy alone, so that a wrong
 answer elsewhere in the same notebook cannot change it.
+
+The questions are here; the inputs the judge picks are in :mod:`.inputs`, the checks particular to
+this assignment in :mod:`.checks`.
 """
 from __future__ import annotations
-
-import re
 
 import numpy as np
 
 import reference_impl as ref
 
-from ..judging.checks import breaks_like, field, number
-from ..judging.spec import (FUNCTION, VALUE, Assignment, Case, Check, Mistake, Outcome, Question, Wrong, describe,
-                            shape_of, values)
-
+from ...judging.checks import breaks_like
+from ...judging.spec import FUNCTION, VALUE, Assignment, Check, Mistake, Question, shape_of, values
+from .checks import (ce_from_p, ce_log_sum_exp, ce_mean, ce_one_hot, choice_check, global_max, no_shift,
+                     range_check, regularized, row_max, same_choices, svm_mean)
+from .inputs import (ce_cases, ce_mean_cases, penalty_cases, regularized_cases, softmax_cases, svm_cases,
+                     svm_mean_cases)
 
 SLIDE_SCORES = np.array([[3.2, 5.1, -1.7], [1.3, 4.9, 2.0], [2.2, 2.5, -3.1]])  # (N=3, C=3)
 SLIDE_Y = np.array([0, 1, 2])
 MOUSE = 1  # the mouse image: SVM loss 0, margins 2.6 and 1.9 to spare
-
-
-# --------------------------------------------------------------------------------------
-# inputs the judge picks at grading time: random shapes, N in 1..20, C in 2..7
-
-
-def _shape(rng, n_min=2):
-    return int(rng.integers(n_min, 21)), int(rng.integers(2, 8))
-
-
-def _labelled(rng, n, c, scale=3.0):
-    return rng.normal(0.0, scale, size=(n, c)), rng.integers(0, c, size=n)
-
-
-def _huge(rng, n, c):
-    """Scores up to 1e4 in size (N >= 3): row 0 holds +1e4 and -1e4, its true class the -1e4 one;
-    row 1 gives its true class 1e4; row 2's scores all lie more than 9000 below that."""
-    s = rng.uniform(-1e4, 1e4, size=(n, c))
-    y = rng.integers(0, c, size=n)
-    j, k = rng.choice(c, size=2, replace=False)
-    s[0, j], s[0, k], y[0] = 1e4, -1e4, k  # P(true class) underflows to 0
-    s[1, y[1]] = 1e4  # the true class overflows exp() unless the maximum is subtracted
-    s[2] = rng.uniform(-1e4, -9e3, size=c)  # exp() is 0 everywhere after subtracting the overall maximum
-    return s, y
-
-
-BIG = 1e4
-
-
-def _edge(rng):
-    """Four rows (C in 3..7, labels y) on which each way of breaking with large scores breaks a
-    different set of rows, whatever was drawn, so that a matcher reads the mistake off them alone:
-
-    row 0, all scores within 3 of 1e4: exp() overflows unless a maximum is subtracted (the overall
-        maximum lies in this row);
-    row 1, small scores and the true class at -1e4: P(true class) underflows to 0, its log is -inf;
-    row 2, small scores and one wrong class at -1e4: only a one-hot product 0 · ln 0 breaks here
-        (or a shift by the overall maximum, as on rows 1 and 3);
-    row 3, all scores within 3 of -1e4: exp() is 0 everywhere without the row's own maximum.
-    """
-    c = int(rng.integers(3, 8))
-    s = rng.uniform(-2.0, 2.0, size=(4, c))
-    y = rng.integers(0, c, size=4)
-    s[0] = BIG - rng.uniform(0.0, 3.0, size=c)
-    s[1, y[1]] = -BIG
-    s[2, rng.choice([j for j in range(c) if j != y[2]])] = -BIG
-    s[3] = -BIG + rng.uniform(0.0, 3.0, size=c)
-    return s, y
-
-
-def svm_cases(rng):
-    regular = [Case(_labelled(rng, *_shape(rng))) for _ in range(3)]
-    regular.append(Case(_labelled(rng, 1, int(rng.integers(2, 8)))))
-    margin = [Case(_labelled(rng, *_shape(rng)), {"margin": float(rng.uniform(0.2, 3.0))}, group="margin")
-              for _ in range(2)]
-    return regular + margin
-
-
-def svm_mean_cases(rng):
-    cases = [Case(_labelled(rng, *_shape(rng))) for _ in range(3)]
-    cases.append(Case(_labelled(rng, 200, 10)))
-    # the signature has a margin, and the loss uses it: a margin fixed at 1 is wrong on these
-    cases += [Case(_labelled(rng, *_shape(rng)), {"margin": float(rng.uniform(0.2, 3.0))}) for _ in range(2)]
-    return cases
-
-
-def softmax_cases(rng):
-    regular = [Case((rng.normal(0.0, 3.0, size=_shape(rng)),)) for _ in range(3)]
-    regular.append(Case((rng.normal(0.0, 3.0, size=(1, int(rng.integers(2, 8)))),)))
-    large = [Case((_huge(rng, *_shape(rng, 3))[0],), group="large") for _ in range(2)]
-    return regular + large + [Case((_edge(rng)[0],), group="edge")]
-
-
-def ce_cases(rng):
-    regular = [Case(_labelled(rng, *_shape(rng))) for _ in range(3)]
-    regular.append(Case(_labelled(rng, 1, int(rng.integers(2, 8)))))
-    large = [Case(_huge(rng, *_shape(rng, 3)), group="large") for _ in range(2)]
-    return regular + large + [Case(_edge(rng), group="edge")]
-
-
-def ce_mean_cases(rng):
-    return [Case(_labelled(rng, *_shape(rng))) for _ in range(4)]
-
-
-def penalty_cases(rng):
-    shapes_ = [_shape(rng, 1), (int(rng.integers(1, 10)),), (2, 3, int(rng.integers(1, 5)))]
-    return [Case((rng.normal(0.0, 2.0, size=s),)) for s in shapes_]
-
-
-def regularized_cases(rng):
-    cases = []
-    for _ in range(4):
-        n, c = _shape(rng)
-        d = int(rng.integers(2, 7))
-        if d == c:
-            d += 1  # D != C, so that a transposed gradient shows in its shape
-        X = rng.normal(0.0, 1.0, size=(n, d))
-        W = rng.normal(0.0, 1.0, size=(d, c))
-        cases.append(Case((W, X, rng.integers(0, c, size=n), float(rng.uniform(0.05, 0.5)))))
-    return cases
-
-
-OPTIONS = {"it stays exactly the same": "a", "it changes a little": "b", "it jumps to a very different value": "c"}
-
-
-def letter(x, name) -> str:
-    """The option a student chose: 'b', ' (B) ', 'b)', 'b) it changes a little' or the option's own text."""
-    if not isinstance(x, str):
-        raise Wrong("%s should be one of the letters 'a', 'b' or 'c', got %s" % (name, describe(x)))
-    text = " ".join(x.strip().lower().split())
-    if text.strip(".") in OPTIONS:
-        return OPTIONS[text.strip(".")]
-    found = re.match(r"^\(?\s*([abc])\s*(?:[).:,-]|\s|$)", text)
-    return found.group(1) if found else text.strip("()").strip()
-
-
-# --------------------------------------------------------------------------------------
-# wrong variants of the answer key (each mistake's matcher compares with one)
-
-
-def _pick(values, y):
-    return values[np.arange(len(y)), np.asarray(y)]
-
-
-def _no_shift(s):
-    return 0.0
-
-
-def _row_max(s):
-    return s.max(axis=1, keepdims=True)
-
-
-def _global_max(s):
-    return s.max()
-
-
-def _softmax_after(shift):
-    def variant(s):
-        s = np.asarray(s, dtype=float)
-        e = np.exp(s - shift(s))
-        return e / e.sum(axis=1, keepdims=True)
-
-    return variant
-
-
-def _ce_from_p(shift):
-    """-ln P(true class) with P the softmax computed after subtracting ``shift`` (the log taken of P)."""
-    def variant(s, y):
-        return -np.log(_pick(_softmax_after(shift)(s), y))
-
-    return variant
-
-
-def _ce_one_hot(shift):
-    """-Σ_j Y_ij ln P_ij with one-hot rows Y: 0 · ln 0 is nan, so a row breaks when any probability rounds to 0."""
-    def variant(s, y):
-        p = _softmax_after(shift)(s)
-        return -np.sum(np.eye(p.shape[1])[np.asarray(y)] * np.log(p), axis=1)
-
-    return variant
-
-
-def _ce_log_sum_exp(shift):
-    """-ln P(true class) as log-sum-exp after subtracting ``shift``."""
-    def variant(s, y):
-        t = np.asarray(s, dtype=float) - shift(np.asarray(s, dtype=float))
-        return -(_pick(t, y) - np.log(np.exp(t).sum(axis=1)))
-
-    return variant
 
 
 # --------------------------------------------------------------------------------------
@@ -241,49 +75,6 @@ def _value_example(name: str, source: str) -> dict[str, str]:
 
 
 # --------------------------------------------------------------------------------------
-# checks particular to this assignment
-
-
-def range_check(lo: str, hi: str, loss: str):
-    def run(answer, ctx):
-        low, high = number(field(answer, lo), lo), number(field(answer, hi), hi)
-        if low == 0.0 and high == np.inf:
-            return Outcome(True, "right range for the %s" % loss)
-        return Outcome(False, "%s = %g, %s = %g is not the range of the %s" % (lo, low, hi, high, loss))
-
-    return run
-
-
-def choice_check(key: str, right: str, loss: str):
-    def run(answer, ctx):
-        got = letter(field(answer, key), key)
-        if got not in ("a", "b", "c"):
-            return Outcome(False, "%s should be one of 'a', 'b', 'c', got %r" % (key, got[:20]))
-        if got == right:
-            return Outcome(True, "right for the %s" % loss)
-        return Outcome(False, "%r is not what happens to the %s of the mouse image" % (got, loss))
-
-    return run
-
-
-def same_choices(answer, other) -> bool:
-    """The same option for each loss, however each answer spells it (a mistake's example is one of them)."""
-    return all(letter(field(answer, k), k) == letter(field(other, k), k) for k in ("svm_mouse", "ce_mouse"))
-
-
-def svm_mean(scores, y, margin=1.0):
-    return ref.svm_loss(scores, y, margin)[0]
-
-
-def ce_mean(scores, y):
-    return ref.softmax_cross_entropy(scores, y)[0]
-
-
-def regularized(W, X, y, reg):
-    return ref.regularized_loss(W, X, y, reg, loss="softmax", penalty="l2")
-
-
-# --------------------------------------------------------------------------------------
 # the questions
 
 SVM_NAIVE = Question(
@@ -314,7 +105,7 @@ SVM_NAIVE = Question(
                 "instead of a fixed 1: the checks call your function with other margins too.",
                 {"solution_svm_loss_naive": _svm_loop(
                     "            if j != y[i]:\n                losses[i] += max(0.0, scores[i, j] - scores[i, y[i]] + 1.0)")},
-                fails=("margin",), groups=("margin",)),
+                fails=("margin",), groups=("margin",)),  # right unless the margin is not 1
     ],
 )
 
@@ -355,7 +146,7 @@ SOFTMAX = Question(
                 "Subtract each row's maximum before the exponential; it does not change the result.",
                 {"solution_softmax": "def softmax(scores):\n    e = np.exp(scores)\n"
                  "    return e / e.sum(axis=1, keepdims=True)\n"},
-                fails=("scores of size 1e4",), groups=("regular", "edge")),
+                fails=("scores of size 1e4",), groups=("regular", "edge")),  # edge: which rows break
         Mistake("softmax.axis0", "softmax over the wrong axis", "each row (one example) must sum to 1: normalize "
                 "along axis=1, the classes, not axis=0, the examples.",
                 {"solution_softmax": "def softmax(scores):\n    e = np.exp(scores - scores.max(axis=0, keepdims=True))\n"
@@ -371,7 +162,7 @@ SOFTMAX = Question(
                 "maximum (axis=1, keepdims=True).",
                 {"solution_softmax": "def softmax(scores):\n    e = np.exp(scores - scores.max())\n"
                  "    return e / e.sum(axis=1, keepdims=True)\n"},
-                fails=("scores of size 1e4",), groups=("regular", "edge")),
+                fails=("scores of size 1e4",), groups=("regular", "edge")),  # edge: which rows break
     ],
 )
 
@@ -401,16 +192,18 @@ CE_PER_EXAMPLE = Question(
                 {"solution_cross_entropy_per_example": _CE_SOURCE.replace("{body}",
                  "    e = np.exp(scores)\n    p = e / e.sum(axis=1, keepdims=True)\n"
                  "    return -np.log(p[np.arange(N), y])")},
-                fails=("scores of size 1e4",),  # -ln of a nan P gives nan, an overflowing log-sum-exp inf
-                matches=breaks_like(_ce_from_p(_no_shift), _ce_log_sum_exp(_no_shift))),
+                fails=("scores of size 1e4",),
+                # broader than one cell: -ln of a nan P is nan, an overflowing log-sum-exp is inf
+                matches=breaks_like(ce_from_p(no_shift), ce_log_sum_exp(no_shift))),
         Mistake("ce.log_of_zero", "the log of a probability that rounds to 0", "with scores 1e4 apart the true "
                 "class's probability underflows to 0 and ln 0 = -inf. Work with log-probabilities: "
                 "ln P_y = (s_y - m) - ln Σ_j exp(s_j - m), m the row maximum.",
                 {"solution_cross_entropy_per_example": _CE_SOURCE.replace("{body}",
                  "    e = np.exp(scores - scores.max(axis=1, keepdims=True))\n    p = e / e.sum(axis=1, keepdims=True)\n"
                  "    return -np.log(p[np.arange(N), y])")},
-                fails=("scores of size 1e4",),  # -ln P_y breaks where P_y is 0, Σ Y ln P where any P is
-                matches=breaks_like(_ce_from_p(_row_max), _ce_one_hot(_row_max))),
+                fails=("scores of size 1e4",),
+                # broader than one cell: -ln P_y breaks where P_y is 0, a one-hot Σ Y ln P where any P is
+                matches=breaks_like(ce_from_p(row_max), ce_one_hot(row_max))),
         Mistake("ce.global_max", "the maximum of the whole array subtracted", "with scores 1e4 apart, a row whose "
                 "scores all lie far below the overall maximum has exp() = 0 everywhere, and the log of that sum is "
                 "-inf: subtract each row's own maximum m_i (axis=1, keepdims=True) in the log-sum-exp.",
@@ -418,8 +211,9 @@ CE_PER_EXAMPLE = Question(
                  "    s = scores - scores.max()\n"
                  "    log_p = s - np.log(np.exp(s).sum(axis=1, keepdims=True))\n"
                  "    return -log_p[np.arange(N), y]")},
-                fails=("scores of size 1e4",),  # three spellings, each breaking other rows
-                matches=breaks_like(_ce_log_sum_exp(_global_max), _ce_from_p(_global_max), _ce_one_hot(_global_max))),
+                fails=("scores of size 1e4",),
+                # broader than one cell: three spellings, each breaking other rows
+                matches=breaks_like(ce_log_sum_exp(global_max), ce_from_p(global_max), ce_one_hot(global_max))),
         Mistake("ce.mean_only", "the mean instead of one loss per example", "this function returns the N losses "
                 "L_i, shape (N,); the mean comes in the next task.",
                 {"solution_cross_entropy_per_example": _CE_SOURCE.replace("{body}",
