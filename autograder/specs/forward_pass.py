@@ -12,8 +12,8 @@ import reference_impl as ref
 
 from ..judging import keras_checks as kc
 from ..judging.numeric import FLOAT32_TOL
-from ..judging.spec import (FUNCTION, KERAS, VALUE, Assignment, Case, Check, Context, Mistake, Outcome, Question,
-                            equals, shape_of, values)
+from ..judging.checks import equals, shape_of, values
+from ..judging.spec import FUNCTION, KERAS, VALUE, Assignment, Case, Check, Context, Mistake, Outcome, Question
 from ..judging.symbolic import line_of
 
 # --------------------------------------------------------------------------------------

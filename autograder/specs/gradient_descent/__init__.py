@@ -17,8 +17,8 @@ from __future__ import annotations
 import reference_impl as ref
 
 from ...judging import keras_checks as kc
-from ...judging.checks import dict_values
-from ...judging.spec import FUNCTION, KERAS, VALUE, Assignment, Check, Mistake, Question, shape_of, values
+from ...judging.checks import dict_values, shape_of, values
+from ...judging.spec import FUNCTION, KERAS, VALUE, Assignment, Check, Mistake, Question
 from .checks import (diverges_check, dsigma_truth, equivalent_check, form_check, in_another_symbol, inputs_unchanged,
                      iterates_check, numerical_check, same_derivative)
 from .checks import moves_away  # noqa: F401 (as the tests read it)

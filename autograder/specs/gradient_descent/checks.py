@@ -7,10 +7,10 @@ import sympy
 
 import reference_impl as ref
 
-from ...judging.checks import field
+from ...judging.checks import field, no_mutation, shapes
 from ...judging.numeric import FLOAT32_TOL, agreeing_digits, differing
 from ...judging.probe import Reported
-from ...judging.spec import Outcome, Wrong, as_array, compare, describe, no_mutation, shapes
+from ...judging.spec import Outcome, Wrong, as_array, compare, describe
 from ...judging.symbolic import by_name, differs_at, equivalent, one_expression
 from .inputs import DIVERGE_STEPS, F_MIN, GRAD_KEYS, Z, diverging_run
 
@@ -108,7 +108,7 @@ def numerical_check(rel=1e-6, abs_tol=1e-8):
 def inputs_unchanged(answer, ctx):
     """Check: the function ran on every input and left the arrays it received as they were.
 
-    (``spec.no_mutation`` alone would credit a function that raises before touching anything.)
+    (``checks.no_mutation`` alone would credit a function that raises before touching anything.)
     """
     for case, got, _ in ctx.results(answer):
         if isinstance(got, Reported) and got.kind == "error":

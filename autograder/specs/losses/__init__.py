@@ -18,8 +18,8 @@ import numpy as np
 
 import reference_impl as ref
 
-from ...judging.checks import breaks_like
-from ...judging.spec import FUNCTION, VALUE, Assignment, Check, Mistake, Question, shape_of, values
+from ...judging.checks import breaks_like, shape_of, values
+from ...judging.spec import FUNCTION, VALUE, Assignment, Check, Mistake, Question
 from .checks import (ce_from_p, ce_log_sum_exp, ce_mean, ce_one_hot, choice_check, global_max, no_shift,
                      range_check, regularized, row_max, same_choices, svm_mean)
 from .inputs import (ce_cases, ce_mean_cases, penalty_cases, regularized_cases, softmax_cases, svm_cases,
