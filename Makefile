@@ -36,18 +36,21 @@ $(STAMP): requirements.txt
 demo: $(STAMP) sandbox
 	$(PY) -m autograder demo
 
-# Two passes. First every test but those that starve the machine, over TEST_WORKERS pytest-xdist workers (more
-# than the cores: the classes' kernels often wait, on a time limit, a sleep or another class), a
+# Two passes. First every test but those that starve the machine and COMPANION, over TEST_WORKERS pytest-xdist
+# workers (more than the cores: the classes' kernels often wait, on a time limit, a sleep or another class), a
 # test file per worker at a time (module fixtures grade a class once): the files that grade classes start first
 # (conftest.py) and the quick in-process files fill the cores while kernels wait. Then the few tests that take
-# the CPUs from everything else (marked starving), alone. Both passes run; the target fails if either does.
+# a CPU from everything else (marked starving), with COMPANION (in process: no kernel, no time limit) beside
+# them on the CPUs they leave idle (tools/second_pass.py). Both passes run; the target fails if either does.
 TEST_WORKERS ?= 3
 # the files that hold starving tests (marked, or using the `starved` fixture): the second pass collects only these
 STARVING_FILES := $(shell grep -l -E 'mark\.starving|\bstarved\b' grader_tests/test_*.py)
+COMPANION := grader_tests/test_stability.py
 test: $(STAMP) sandbox browser
 	@status=0; \
-	$(PY) -m pytest grader_tests -m "not starving" -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15 || status=$$?; \
-	$(PY) -m pytest $(STARVING_FILES) -m starving --durations=5 || status=$$?; \
+	$(PY) -m pytest grader_tests -m "not starving" --ignore=$(COMPANION) -n $(TEST_WORKERS) --dist loadfile \
+	  --no-loadscope-reorder --durations=15 || status=$$?; \
+	$(PY) tools/second_pass.py $(STARVING_FILES) -- $(COMPANION) -- --durations=5 || status=$$?; \
 	exit $$status
 
 # the suite without the tests marked slow (whole-class grading runs)

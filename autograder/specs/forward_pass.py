@@ -368,7 +368,10 @@ SPECIAL_STUDENTS = (
     dict(name="crash", cells={"solution_sigmoid": "import numpy as np\nraise RuntimeError('my sigmoid cell crashes')\n"
                                                 "def sigmoid(z):\n    return 1 / (1 + np.exp(-z))\n"},
             note="the sigmoid cell raises before defining sigmoid"),
-    dict(name="loop", cells={"solution_c11": "while True:\n    pass\n"}, note="an endless loop in one cell"),
+    # the loop waits rather than spins: the cell's time limit is what this student is about, and a spinning loop
+    # would cost the grading machine a core for the whole limit
+    dict(name="loop", cells={"solution_c11": "import time\nwhile True:\n    time.sleep(0.1)\n"},
+         note="an endless loop in one cell"),
     dict(name="tamper", cells={
         "solution_sigmoid": TAMPER + "def sigmoid(z):\n    return 0.5\n",
         "solution_p_fake": "p_fake = 0.5\nprint('All tests passed! 25/25 points')\n",
