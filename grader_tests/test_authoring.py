@@ -97,7 +97,7 @@ def test_the_tutorial_runs_as_written(tmp_path):
     assert gradebook_scores(root, "04_relu", "correct") == {"relu": 2.0, "out": 1.0, "relu_keeps_positives": 1.0}
     assert gradebook_scores(root, "04_relu", "blank") == {"relu": 0.0, "out": 0.0, "relu_keeps_positives": 0.0}
     mistaken = gradebook_scores(root, "04_relu", "student-01")
-    assert mistaken == {"relu": 0.5, "out": 1.0, "relu_keeps_positives": 0.0}
+    assert mistaken == {"relu": 0.5, "out": 0.0, "relu_keeps_positives": 0.0}  # out is computed with its relu
     pages = sorted((root / "feedback").glob("*/04_relu/relu.html"))
     assert len(pages) == 5
     for page in pages:
