@@ -171,6 +171,29 @@ def test_a_plain_cell_beside_judged_questions(tmp_path, graded_course):
     assert SENTINEL not in (root / "autograded" / "blank" / "02_losses" / "losses.ipynb").read_text()
 
 
+def test_synthetic_students_for_an_assignment_without_a_spec(tmp_path):
+    from autograder import bench
+
+    root = copy_course(tmp_path / "course")
+    add_ps1(root)
+    students = synth.demo_class(synth.spec_of(root, "ps1"), root)
+    assert [s.name for s in students] == ["correct", "blank", "crash", "warns"]
+    assert students[2].cells["squares"].startswith("raise RuntimeError") and "def squares" in students[2].cells["squares"]
+    assert "BEGIN SOLUTION" not in students[3].cells["squares"]
+    assert [s.name for s in bench.bench_class("ps1", 6, root)] == [
+        "r1-correct", "r1-blank", "r1-crash", "r1-warns", "r2-correct", "r2-blank"]
+
+
+def test_hidden_regions_are_found_as_nbgrader_finds_them():
+    from autograder.judging.judge import public_source
+
+    for source in ("x = 1\n# BEGIN HIDDEN TESTS\nassert x == 1\n# END HIDDEN TESTS\n",
+                   "x = 1\n    ### BEGIN HIDDEN TESTS\nassert x == 1\n### END HIDDEN TESTS",
+                   "x = 1\n## BEGIN HIDDEN TESTS\nassert x == 1\n"):  # never closed: hidden to the end
+        public = public_source(source)
+        assert public.startswith("x = 1\n") and "assert" not in public and "HIDDEN TESTS" not in public, public
+
+
 def fake_cell(outputs, points=2):
     return nbformat.from_dict({"cell_type": "code", "source": "", "metadata": grade_meta("c", points),
                                "outputs": outputs, "execution_count": 1})

@@ -27,8 +27,13 @@ MAX_REPORT_CHARS = 40_000_000
 
 
 def public_source(source: str) -> str:
-    """A grade cell's source with its hidden region replaced by a note (docs/design.md, rule 6)."""
-    return HIDDEN_REGION.sub(HIDDEN_NOTE, source)
+    """A grade cell's source with its hidden region replaced by a note (docs/design.md, rule 6); a region that is
+    never closed hides everything after its start."""
+    public = HIDDEN_REGION.sub(HIDDEN_NOTE, source)
+    start = public.find("BEGIN HIDDEN TESTS")
+    if start >= 0:
+        public = public[:public.rfind("\n", 0, start) + 1] + HIDDEN_NOTE
+    return public
 
 
 def find_reports(outputs, nonce: str, qid: str) -> list[dict]:
