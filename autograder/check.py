@@ -282,8 +282,9 @@ def check(root: Path, name: str) -> tuple[list[str], list[str]]:
     ok, problems = [], static_problems(root, layout)
     auto = layout.auto()
     if not problems:
-        ok.append("%d graded cell(s) (%d judged, %d plain), points as the spec says" % (
-            len(auto), sum(i.kind == assignments.JUDGED for i in auto), sum(i.kind == assignments.PLAIN for i in auto)))
+        ok.append("%d graded cell(s) (%d judged, %d plain), %s" % (
+            len(auto), sum(i.kind == assignments.JUDGED for i in auto), sum(i.kind == assignments.PLAIN for i in auto),
+            "points as the spec says" if layout.spec else "no spec (%s)" % specs.path_of(name).name))
     solved = run_notebooks(root, layout, released=False)
     short = [(i, solved.points.get(i.qid, 0.0)) for i in auto if solved.points.get(i.qid, 0.0) < i.points - 1e-9]
     for item, got in short:

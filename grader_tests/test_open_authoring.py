@@ -92,6 +92,7 @@ def ps1_course(tmp_path_factory):
     use_shared_banknote()
     root = copy_course(tmp_path_factory.mktemp("ps1") / "course")
     add_ps1(root)
+    assert autograder(root, "check", "ps1") == 0
     assert autograder(root, "release", "ps1") == 0
     synth.build_class(root, "ps1", PS1_STUDENTS)
     assert autograder(root, "grade", "ps1", "--jobs", "2") == 0
