@@ -164,12 +164,15 @@ class Run:
         self.before: dict[str, dict] = {}
 
 
-def run_notebooks(root: Path, layout, released: bool) -> Run:
-    """Run the assignment's code cells once, in order, in this process (solved, or as released)."""
-    root, cwd, state = Path(root).resolve(), os.getcwd(), (np.random.get_state(), random.getstate())
+@contextlib.contextmanager
+def in_notebook(root: Path, name: str):
+    """While the instructor's code runs here: the notebook's folder as the working folder, the grading kernels'
+    Keras cache, and afterwards this process's random state and figures as they were."""
+    cwd, state = os.getcwd(), (np.random.get_state(), random.getstate())
     try:
+        os.chdir(root / "source" / name)  # a notebook reads its files from its own folder
         with keras_cache(root):
-            return _run_cells(root, layout, released)
+            yield
     finally:
         os.chdir(cwd)
         np.random.set_state(state[0])
@@ -177,12 +180,18 @@ def run_notebooks(root: Path, layout, released: bool) -> Run:
         _close_figures()
 
 
+def run_notebooks(root: Path, layout, released: bool) -> Run:
+    """Run the assignment's code cells once, in order, in this process (solved, or as released)."""
+    root = Path(root).resolve()
+    with in_notebook(root, layout.name):
+        return _run_cells(root, layout, released)
+
+
 def _run_cells(root: Path, layout, released: bool) -> Run:
     asker, run = Asker(layout.as_spec()), Run()
     items = {i.grade_id: i for i in layout.auto()}
     ns: dict = {"__name__": "__main__"}
     for _, cell, code in cells(root, layout.name, released):
-        os.chdir(root / "source" / layout.name)  # a notebook reads its files from its own folder
         item = items.get(assignments.nbgrader_meta(cell).get("grade_id"))
         if item is not None:
             run.before[item.grade_id] = dict(ns)
@@ -245,19 +254,16 @@ def mistake_problems(root: Path, layout, before: dict) -> list[str]:
     """Each known mistake, its example run on the solution's names before the question's grade cell."""
     problems = []
     spec = layout.spec
-    grade_cells = {assignments.nbgrader_meta(cell).get("grade_id"): code for _, cell, code in cells(root, layout.name, False)}
+    root = Path(root).resolve()
+    grade_cells = {assignments.nbgrader_meta(cell).get("grade_id"): code
+                   for _, cell, code in cells(root, layout.name, False)}
     for q in (spec.questions if spec else []):
-        if q.name not in before:
-            continue
-        for m in q.mistakes:
-            ns = dict(before[q.name])
-            asker = Asker(spec)
+        for m in (q.mistakes if q.name in before else ()):
+            ns, asker = dict(before[q.name]), Asker(spec)
             ns["_autograder"] = asker
-            state = np.random.get_state(), random.getstate()
-            errors = [e for e in (run_code(code, ns, gid)[0] for gid, code in m.example.items()) if e]
-            run_code(grade_cells[q.name], ns, q.name)
-            np.random.set_state(state[0])
-            random.setstate(state[1])
+            with in_notebook(root, layout.name):
+                errors = [e for e in (run_code(code, ns, gid)[0] for gid, code in m.example.items()) if e]
+                run_code(grade_cells[q.name], ns, q.name)
             v = asker.verdicts.get(spec.qid(q))
             if v is None:
                 problems.append("mistake %r of question %r: its example gave no answer to judge%s" % (
