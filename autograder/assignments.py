@@ -97,6 +97,15 @@ def is_plain_candidate(cell) -> bool:
     return cell.get("cell_type") == "code" and bool(meta.get("grade")) and not meta.get("solution")
 
 
+def from_spec(spec: Assignment) -> Layout:
+    """An assignment as its spec alone describes it (its judged questions, then its hand-graded answers): for a
+    course folder that holds the grading's output but not the source notebooks."""
+    items = [Item(spec.notebook, q.name, JUDGED, float(q.points), spec.qid(q), q.title) for q in spec.questions]
+    items += [Item(spec.notebook, gid, MANUAL, float(p), "%s.%s" % (spec.key, gid), gid)
+              for gid, p in spec.manual.items()]
+    return Layout(name=spec.name, notebooks=[spec.notebook], spec=spec, items=items)
+
+
 def layout(root: Path, name: str) -> Layout:
     """The assignment's layout from its source notebooks (raises :class:`specs.SpecError` for a broken spec)."""
     known(root, name)

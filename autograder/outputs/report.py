@@ -27,7 +27,7 @@ from pathlib import Path
 
 import nbformat
 
-from .. import assignments, gradebook
+from .. import assignments, gradebook, specs
 from ..faults import Fault
 from ..pipeline.execute import METADATA_KEY
 from ..pipeline.judge_cells import recorded
@@ -157,12 +157,13 @@ def read_gradebook(root: Path, assignment: str, subs: dict[str, Submission], man
 
 
 def layout_of(root: Path, assignment: str) -> assignments.Layout | None:
-    """The assignment's graded cells from its source notebooks, or None when the course no longer holds them
-    (a report from the gradebook and the autograded notebooks alone)."""
+    """The assignment's graded cells from its source notebooks; where the course folder holds none, from its spec;
+    else None (a report from the gradebook and the autograded notebooks alone)."""
     try:
         return assignments.layout(root, assignment)
     except assignments.UnknownAssignment:
-        return None
+        spec = specs.get(assignment)
+        return assignments.from_spec(spec) if spec else None
 
 
 def collect(root: Path, assignment: str) -> tuple[list[Submission], float]:
