@@ -88,6 +88,11 @@ c.Autograde.autograde_preprocessors = [
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 
+# Plain nbgrader grade cells (asserts that run in the student's kernel, scored by nbgrader's rule; see
+# autograder/pipeline/plain.py): a failing hidden assert's verdict names its exception only. True: its message too
+# (write such messages for students to read: an assert's message may state the expected value).
+c.JudgeCells.show_hidden_messages = False
+
 # Feedback pages: the verdict summary first (see autograder/outputs/feedback.py).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",

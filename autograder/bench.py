@@ -44,7 +44,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from . import course, gradebook, grading, runner, specs, synth
+from . import course, gradebook, grading, runner, synth
 from .pipeline.execute import SafeExecute
 from .runner import env as runner_env
 
@@ -53,7 +53,7 @@ LEFT_OUT = ("loop",)
 
 
 def add_arguments(p) -> None:
-    p.add_argument("--assignment", default="01_forward_pass", choices=sorted(specs.ASSIGNMENTS))
+    p.add_argument("--assignment", default="01_forward_pass", help="any assignment of the course (default: %(default)s)")
     p.add_argument("--submissions", type=int, nargs="+", default=[40], metavar="S",
                    help="class size(s) to time (default: 40); two sizes show whether time grows linearly")
     p.add_argument("--jobs", type=int, help="the runner's jobs for (b) (default: all cores)")
@@ -65,6 +65,7 @@ def add_arguments(p) -> None:
 
 def cmd(args) -> int:
     root = course.root_of(args)
+    synth.spec_of(root, args.assignment)  # an unknown assignment or a broken spec stops here, with the reason
     figures = [bench(root, args.assignment, n, jobs=args.jobs, timeout=args.timeout, keep=args.keep,
                      extra_workers=args.extra_workers) for n in args.submissions]
     if len(figures) > 1:
@@ -78,9 +79,10 @@ def cmd(args) -> int:
     return 0 if all(f["identical"] for f in figures) else 1
 
 
-def bench_class(assignment: str, n: int) -> list[synth.Student]:
+def bench_class(assignment: str, n: int, root: Path | None = None) -> list[synth.Student]:
     """``n`` students: the demo class (less ``LEFT_OUT``) again and again under new names."""
-    base = [s for s in synth.demo_class(specs.get(assignment)) if s.name not in LEFT_OUT]
+    root = root or course.course_root()
+    base = [s for s in synth.demo_class(synth.spec_of(root, assignment), root) if s.name not in LEFT_OUT]
     out = []
     for k in range((n + len(base) - 1) // len(base)):
         out += [dataclasses.replace(s, name="r%d-%s" % (k + 1, s.name), cells=dict(s.cells),
@@ -138,7 +140,7 @@ def bench(root: Path, assignment: str, n: int, *, jobs: int | None = None, timeo
     base = Path(keep).resolve() / ("S%d" % n) if keep else Path(tempfile.mkdtemp(prefix="autograder-bench-"))
     base.mkdir(parents=True, exist_ok=True)
     try:
-        students = bench_class(assignment, n)
+        students = bench_class(assignment, n, root)
         roots = three_courses(root, base, assignment, students)
         names = [s.name for s in students]
         mode, line, warning = runner.sandbox_preflight(roots["b"], "auto")  # synthetic students, as the demo's

@@ -1,6 +1,8 @@
-"""``python -m autograder``: grade, feedback, export, report, bench, demo, release.
+"""``python -m autograder``: grade, feedback, export, report, check, bench, demo, release.
 
-A thin layer over the functions of ``grading``, ``feedback``, ``export`` and ``synth``.
+A thin layer over the functions of ``grading``, ``feedback``, ``export``, ``check`` and ``synth``. Every command
+takes any assignment of the course (a folder of notebooks under ``source/``): with a spec, without one, or both
+kinds of grade cell side by side (:mod:`autograder.assignments`).
 """
 from __future__ import annotations
 
@@ -9,21 +11,21 @@ import os
 import sys
 from pathlib import Path
 
-from . import course, grading, runner, specs, synth
+from . import assignments, course, grading, runner, specs, synth
 from .outputs import export, feedback, report
 from .pipeline.bwrap import SandboxUnavailable
 from .runner.env import cores
 from .runner.template import without_iri_grammars
 
 
-def _known(name: str) -> str:
-    if specs.get(name) is None:
-        raise SystemExit("unknown assignment %r; known: %s" % (name, ", ".join(sorted(specs.ASSIGNMENTS))))
-    return name
+def _layout(args) -> assignments.Layout:
+    """The assignment a command names, in its course: an unknown name or a broken spec stops the command here."""
+    return assignments.layout(course.root_of(args), args.assignment)
 
 
 def cmd_grade(args) -> int:
     root = course.root_of(args)
+    _layout(args)
     students = args.student or grading.submissions(root, args.assignment)
     if not students:
         print("no submissions of %s in %s" % (args.assignment, root / "submitted"))
@@ -44,6 +46,7 @@ def cmd_grade(args) -> int:
 
 def cmd_feedback(args) -> int:
     root = course.root_of(args)
+    _layout(args)
     proc = feedback.generate(root, args.assignment, args.student, quiet=not args.verbose)
     pages = sorted((root / "feedback").glob("*/%s/*.html" % args.assignment))
     print("wrote %d feedback page(s) under %s" % (len(pages), root / "feedback"))
@@ -52,6 +55,8 @@ def cmd_feedback(args) -> int:
 
 def cmd_export(args) -> int:
     root = course.root_of(args)
+    for name in args.assignment:
+        assignments.known(root, name)
     out = Path(args.output) if args.output else export.default_path(root, args.format)
     n = export.write(root, out, args.format, args.assignment or None)
     print("wrote %d %s row(s) to %s" % (n, args.format, out))
@@ -60,6 +65,7 @@ def cmd_export(args) -> int:
 
 def cmd_report(args) -> int:
     root = course.root_of(args)
+    _layout(args)
     try:
         index = report.write(root, args.assignment, Path(args.output) if args.output else None)
     except ValueError as exc:
@@ -71,7 +77,8 @@ def cmd_report(args) -> int:
 
 def cmd_release(args) -> int:
     root = course.root_of(args)
-    for name in args.assignment or sorted(specs.ASSIGNMENTS):
+    for name in args.assignment or assignments.names(root):
+        assignments.known(root, name)
         grading.nbgrader(root, "generate_assignment", name, "--force")
         print("generated release/%s" % name)
     return 0
@@ -86,13 +93,14 @@ def sandbox_banner(warning: str) -> str:
 
 def cmd_demo(args) -> int:
     root = course.root_of(args)
-    names = args.assignment or sorted(specs.ASSIGNMENTS)
+    names = args.assignment or assignments.names(root)
+    layouts = [assignments.layout(root, name) for name in names]  # every name and spec checked before grading
     _, _, warning = runner.sandbox_preflight(root, "auto")
     if warning:
         print(sandbox_banner(warning), flush=True)
-    for name in names:
-        spec = specs.get(name)
-        students = synth.demo_class(spec)
+    for layout in layouts:
+        name = layout.name
+        students = synth.demo_class(layout.as_spec(), root)
         print("== %s: a synthetic class of %d students" % (name, len(students)))
         for s in students:
             print("   %-12s %s" % (s.name, s.note))
@@ -111,9 +119,11 @@ def cmd_demo(args) -> int:
 
 
 def print_summary(root: Path, assignment: str, students: list[str]) -> None:
-    spec = specs.get(assignment)
+    layout = assignments.layout(root, assignment)
     marks = {"correct": "+", "partial": "~", "incorrect": "x", "no answer": "-"}
-    qs = [spec.qid(q) for q in spec.questions]
+    items = layout.auto()
+    qs = [i.qid for i in items]
+    total = sum(i.points for i in items)
     print("%-12s %9s  %s  %s" % ("student", "points", "".join("%-3d" % (i + 1) for i in range(len(qs))), "notes"))
     for s in students:
         vs = grading.verdicts(root, assignment, s)
@@ -121,12 +131,12 @@ def print_summary(root: Path, assignment: str, students: list[str]) -> None:
             print("%-12s %9s  %s" % (s, "-", "not graded: see the log of nbgrader autograde"))
             continue
         got = sum(v["points"] for v in vs.values())
-        total = sum(q.points for q in spec.questions)
         row = "".join("%-3s" % marks[vs[q]["status"]] if q in vs else "?  " for q in qs)
         notes = [v["mistake"]["title"] for v in vs.values() if v.get("mistake")]
         notes += grading.faults(root, assignment, s)
         print("%-12s %4g/%-4g  %s  %s" % (s, got, total, row, "; ".join(notes)[:110]))
-    print("questions: " + ", ".join("%d=%s" % (i + 1, q.split(".", 1)[1]) for i, q in enumerate(qs)))
+    print("questions: " + ", ".join("%d=%s%s" % (n + 1, i.grade_id, "" if i.kind == assignments.JUDGED else " (plain)")
+                                    for n, i in enumerate(items)))
     print("marks: + full, ~ partial, x wrong, - no answer (auto-graded points only; hand-graded ones come later)")
 
 
@@ -136,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     g = sub.add_parser("grade", help="autograde the submissions of an assignment")
-    g.add_argument("assignment", type=_known)
+    g.add_argument("assignment")
     g.add_argument("--student", action="append", help="grade only this student (repeatable)")
     g.add_argument("--timeout", type=int, help="seconds per cell (default: nbgrader_config.py)")
     g.add_argument("--jobs", type=int, help="submissions graded at once (default: all cores)")
@@ -154,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.set_defaults(func=bench.cmd)
 
     f = sub.add_parser("feedback", help="write the feedback pages of an assignment")
-    f.add_argument("assignment", type=_known)
+    f.add_argument("assignment")
     f.add_argument("--student")
     f.add_argument("-v", "--verbose", action="store_true")
     f.set_defaults(func=cmd_feedback)
@@ -168,9 +178,15 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_export)
 
     rp = sub.add_parser("report", help="write the class report: reports/ASSIGNMENT/index.html and questions.csv")
-    rp.add_argument("assignment", type=_known)
+    rp.add_argument("assignment")
     rp.add_argument("-o", "--output", help="folder (default: reports/ASSIGNMENT in the course root)")
     rp.set_defaults(func=cmd_report)
+
+    from . import check
+    c = sub.add_parser("check", help="the pre-release check of an assignment: cells and points, the solution gets "
+                                     "full marks, the release 0, every known mistake diagnosed (in seconds)")
+    c.add_argument("assignment", nargs="*", help="default: every assignment of the course")
+    c.set_defaults(func=check.cmd)
 
     r = sub.add_parser("release", help="regenerate release/ from source/ (nbgrader generate_assignment)")
     r.add_argument("assignment", nargs="*")
@@ -190,6 +206,6 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (grading.GradingError, SandboxUnavailable) as exc:
+    except (grading.GradingError, SandboxUnavailable, assignments.UnknownAssignment, specs.SpecError) as exc:
         print("error: %s" % exc, file=sys.stderr)
         return 2

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import copy
 import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from . import specs
+from . import course
 from .judging.spec import Assignment
 
 MARKER = re.compile(r"^[ \t]*### (BEGIN|END) SOLUTION[^\n]*\n?", re.M)
@@ -40,17 +41,15 @@ def solved(source_cell_text: str) -> str:
     return MARKER.sub("", source_cell_text)
 
 
-def notebook_for(root: Path, assignment: Assignment, student: Student):
-    """The notebook a synthetic student hands in."""
-    release = nbformat.read(str(root / "release" / assignment.name / (assignment.notebook + ".ipynb")), 4)
+def notebook_for(root: Path, assignment: Assignment, student: Student, notebook: str | None = None):
+    """The notebook (``notebook``, default the spec's) a synthetic student hands in."""
+    notebook = notebook or assignment.notebook
+    release = nbformat.read(str(root / "release" / assignment.name / (notebook + ".ipynb")), 4)
     if student.blank:
         return release
-    source = nbformat.read(str(root / "source" / assignment.name / (assignment.notebook + ".ipynb")), 4)
+    source = nbformat.read(str(root / "source" / assignment.name / (notebook + ".ipynb")), 4)
     answers = {grade_id(c): c.source for c in source.cells if c.get("metadata", {}).get("nbgrader", {}).get("solution")}
     nb = copy.deepcopy(release)
-    unknown = set(student.cells) - set(answers)
-    if unknown:
-        raise ValueError("student %r replaces cells that are not solution cells: %s" % (student.name, sorted(unknown)))
     for cell in nb.cells:
         gid = grade_id(cell)
         if gid in student.cells:
@@ -60,10 +59,29 @@ def notebook_for(root: Path, assignment: Assignment, student: Student):
     return nb
 
 
+def solution_ids(root: Path, name: str) -> list[str]:
+    """The grade ids of the solution cells of every source notebook of an assignment, in order."""
+    ids = []
+    for path in sorted((root / "source" / name).glob("*.ipynb")):
+        ids += [grade_id(c) for c in nbformat.read(str(path), 4).cells
+                if c.get("metadata", {}).get("nbgrader", {}).get("solution") and grade_id(c)]
+    return ids
+
+
 def write_submission(root: Path, assignment: Assignment, student: Student, timestamp: str = "2026-11-20 12:00:00 UTC"):
+    """Hand in every notebook of the assignment (and the other files of its release, as students get them)."""
     folder = root / "submitted" / student.name / assignment.name
     folder.mkdir(parents=True, exist_ok=True)
-    nbformat.write(notebook_for(root, assignment, student), str(folder / (assignment.notebook + ".ipynb")))
+    release = root / "release" / assignment.name
+    unknown = set(student.cells) - set(solution_ids(root, assignment.name))
+    if unknown:
+        raise ValueError("student %r replaces cells that are not solution cells: %s" % (student.name, sorted(unknown)))
+    for path in sorted(release.rglob("*")):
+        if path.is_file() and path.suffix != ".ipynb":
+            (folder / path.relative_to(release)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, folder / path.relative_to(release))
+    for path in sorted(release.glob("*.ipynb")):
+        nbformat.write(notebook_for(root, assignment, student, path.stem), str(folder / path.name))
     (folder / "timestamp.txt").write_text(timestamp + "\n")
     return folder
 
@@ -76,7 +94,7 @@ def mistake_students(assignment: Assignment, per_student: int | None = None, pre
     """
     pending = [[m for m in q.mistakes] for q in assignment.questions]
     if per_student is None:
-        rounds = max(len(p) for p in pending)
+        rounds = max((len(p) for p in pending), default=0)
         out = []
         for k in range(rounds):
             s = Student("%s-%d" % (prefix, k + 1), note="the %s known mistake of each question" % ordinal(k + 1))
@@ -120,30 +138,62 @@ def ordinal(k: int) -> str:
 # faults and tricks, by assignment
 
 
-def special_students(assignment: Assignment) -> list[Student]:
-    """The assignment's special students (its spec's ``special_students``): correct, blank, crashing, looping,
-    tampering and warning ones, as the spec writes them."""
-    return [Student(**fields) for fields in assignment.special_students]
+def special_students(assignment: Assignment, root: Path | None = None) -> list[Student]:
+    """The assignment's special students: its spec's ``special_students`` (correct, blank, crashing, looping,
+    tampering and warning ones, as the spec writes them), or, for a spec that has none or no spec at all, the
+    ones every assignment gets (:func:`derived_students`)."""
+    if assignment.special_students:
+        return [Student(**fields) for fields in assignment.special_students]
+    return derived_students(root or course.course_root(), assignment.name)
 
 
-def demo_class(assignment: Assignment) -> list[Student]:
+CRASH = "raise RuntimeError('this cell crashes before it defines anything')\n"
+WARN = "import warnings\nwarnings.warn('a harmless warning from a right answer')\n"
+
+
+def derived_students(root: Path, name: str) -> list[Student]:
+    """Right, blank, crashing and warning students for any assignment, from its source notebooks: the crash and
+    the warning come first in its first code solution cell, before the right code."""
+    students = [Student("correct", note="every answer right"),
+                Student("blank", blank=True, note="the released notebook, untouched")]
+    first = None
+    for path in sorted((root / "source" / name).glob("*.ipynb")):
+        for c in nbformat.read(str(path), 4).cells:
+            if first is None and c.cell_type == "code" and c.get("metadata", {}).get("nbgrader", {}).get("solution"):
+                first = c
+    if first is not None:
+        students.append(Student("crash", cells={grade_id(first): CRASH + solved(first.source)},
+                                note="cell '%s' raises before defining anything" % grade_id(first)))
+        students.append(Student("warns", cells={grade_id(first): WARN + solved(first.source)},
+                                note="a right answer whose cell '%s' warns" % grade_id(first)))
+    return students
+
+
+def demo_class(assignment: Assignment, root: Path | None = None) -> list[Student]:
     """About twenty students: the special ones, and every known mistake spread two per student."""
-    return special_students(assignment) + mistake_students(assignment, per_student=2, prefix="student")
+    return special_students(assignment, root) + mistake_students(assignment, per_student=2, prefix="student")
 
 
-def test_class(assignment: Assignment) -> list[Student]:
+def test_class(assignment: Assignment, root: Path | None = None) -> list[Student]:
     """Few notebooks that still cover every known mistake once and every special case."""
-    return special_students(assignment) + mistake_students(assignment)
+    return special_students(assignment, root) + mistake_students(assignment)
 
 
-def smoke_class(assignment: Assignment) -> list[Student]:
+def smoke_class(assignment: Assignment, root: Path | None = None) -> list[Student]:
     """The special students and one who makes the first known mistake of each question: what the end-to-end
     tests grade in real kernels (every known mistake is judged in process by the spec tests)."""
-    return special_students(assignment) + mistake_students(assignment)[:1]
+    return special_students(assignment, root) + mistake_students(assignment)[:1]
+
+
+def spec_of(root: Path, name: str) -> Assignment:
+    """The spec of an assignment of the course at ``root``, or an empty one if it has none."""
+    from .assignments import layout
+
+    return layout(root, name).as_spec()
 
 
 def build_class(root: Path, assignment_name: str, students: list[Student]) -> list[Student]:
-    assignment = specs.get(assignment_name)
+    assignment = spec_of(root, assignment_name)
     for s in students:
         write_submission(root, assignment, s)
     return students

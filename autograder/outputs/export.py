@@ -49,6 +49,16 @@ def _assignment_names(gb: Gradebook, assignments: list[str] | None) -> list[str]
     return [a.name for a in gb.assignments if a.num_submissions > 0]
 
 
+def key_of(root: Path, name: str) -> str:
+    """The prefix of an assignment's question columns: its spec's key, else its name (a spec that no longer
+    loads does not stop an export of grades already given)."""
+    try:
+        spec = specs.get(name)
+    except specs.SpecError:
+        spec = None
+    return spec.key if spec else name
+
+
 def rows(root: Path, assignments: list[str] | None = None) -> tuple[list[str], list[dict]]:
     """(columns, rows) of the grades in the course's gradebook: a row per student and assignment.
 
@@ -60,8 +70,7 @@ def rows(root: Path, assignments: list[str] | None = None) -> tuple[list[str], l
     with gradebook.opened(root) as gb:
         students = sorted(gb.students, key=lambda s: s.id)
         for name in _assignment_names(gb, assignments):
-            spec = specs.get(name)
-            key = spec.key if spec else name
+            key = key_of(root, name)
             try:
                 assignment = gb.find_assignment(name)
             except MissingEntry:

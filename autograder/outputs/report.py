@@ -27,7 +27,7 @@ from pathlib import Path
 
 import nbformat
 
-from .. import gradebook, specs
+from .. import assignments, gradebook, specs
 from ..faults import Fault
 from ..pipeline.execute import METADATA_KEY
 from ..pipeline.judge_cells import recorded
@@ -156,19 +156,29 @@ def read_gradebook(root: Path, assignment: str, subs: dict[str, Submission], man
     return max_score
 
 
+def layout_of(root: Path, assignment: str) -> assignments.Layout | None:
+    """The assignment's graded cells from its source notebooks; where the course folder holds none, from its spec;
+    else None (a report from the gradebook and the autograded notebooks alone)."""
+    try:
+        return assignments.layout(root, assignment)
+    except assignments.UnknownAssignment:
+        spec = specs.get(assignment)
+        return assignments.from_spec(spec) if spec else None
+
+
 def collect(root: Path, assignment: str) -> tuple[list[Submission], float]:
     """Every student with a submission, an autograded notebook or a gradebook entry; the assignment's maximum."""
-    spec = specs.get(assignment)
+    layout = layout_of(root, assignment)
     names = set()
     for folder in ("submitted", "autograded"):
         base = root / folder
         if base.is_dir():
             names |= {p.name for p in base.iterdir() if (p / assignment).is_dir()}
     subs = {n: read_submission(root, assignment, n) for n in sorted(names)}
-    manual_cells = list(spec.manual) if spec else []
+    manual_cells = [i.grade_id for i in layout.items if i.kind == assignments.MANUAL] if layout else []
     max_score = read_gradebook(root, assignment, subs, manual_cells)
     if max_score is None:
-        max_score = spec.points if spec else max((s.auto_points for s in subs.values()), default=0.0)
+        max_score = layout.points if layout else max((s.auto_points for s in subs.values()), default=0.0)
     for s in subs.values():  # no gradebook entry: the verdicts are all there is
         if s.score is None and s.submitted:
             s.score = s.auto_points
@@ -179,17 +189,17 @@ def collect(root: Path, assignment: str) -> tuple[list[Submission], float]:
 # tables
 
 
-def question_rows(assignment: str, subs: list[Submission]) -> list[dict]:
+def question_rows(layout: assignments.Layout | None, subs: list[Submission]) -> list[dict]:
     """Per question: mean points, pass rate (share of fully correct answers), statuses, top mistakes."""
-    spec = specs.get(assignment)
     graded = [s for s in subs if s.graded]
-    order = [spec.qid(q) for q in spec.questions] if spec else sorted({q for s in graded for q in s.verdicts})
+    order = [i.qid for i in layout.auto()] if layout else sorted({q for s in graded for q in s.verdicts})
+    points = {i.qid: i.points for i in layout.items} if layout else {}
     out = []
     for qid in order:
         vs = [s.verdicts[qid] for s in graded if qid in s.verdicts]
         counts = Counter(v["status"] for v in vs)
         mistakes = Counter((v["mistake"]["id"], v["mistake"]["title"]) for v in vs if v.get("mistake"))
-        max_points = vs[0]["max_points"] if vs else (spec.question(qid.split(".", 1)[1]).points if spec else 0.0)
+        max_points = vs[0]["max_points"] if vs else points.get(qid, 0.0)
         mean = statistics.fmean(v["points"] for v in vs) if vs else 0.0
         out.append({
             "question": qid, "title": vs[0]["title"] if vs else qid, "kind": "auto", "max_points": max_points,
@@ -201,11 +211,12 @@ def question_rows(assignment: str, subs: list[Submission]) -> list[dict]:
             "mistakes": [(mid, title, n) for (mid, title), n in mistakes.most_common()],
             "top_mistakes": "; ".join("%s (%d)" % (mid, n) for (mid, _), n in mistakes.most_common(3)),
         })
-    for cell, points in (spec.manual.items() if spec else []):
+    for item in (i for i in (layout.items if layout else []) if i.kind == assignments.MANUAL):
+        cell, points = item.grade_id, item.points
         scores = [s.manual.get(cell) for s in subs if s.submitted and cell in s.manual]
         done = [x for x in scores if x is not None]
         mean = statistics.fmean(done) if done else 0.0
-        out.append({"question": "%s.%s" % (spec.key, cell), "title": "%s (graded by hand)" % cell, "kind": "manual",
+        out.append({"question": item.qid, "title": "%s (graded by hand)" % cell, "kind": "manual",
                     "max_points": float(points), "submissions": len(done), "mean_points": round(mean, 3),
                     "mean_percent": round(100 * mean / points, 1) if points and done else 0.0, "pass_rate": "",
                     "correct": "", "partial": "", "incorrect": "", "no_answer": "", "mistakes": [],
@@ -213,9 +224,8 @@ def question_rows(assignment: str, subs: list[Submission]) -> list[dict]:
     return out
 
 
-def student_rows(assignment: str, subs: list[Submission], max_score: float) -> list[dict]:
-    spec = specs.get(assignment)
-    order = [spec.qid(q) for q in spec.questions] if spec else sorted({q for s in subs for q in s.verdicts})
+def student_rows(layout: assignments.Layout | None, subs: list[Submission], max_score: float) -> list[dict]:
+    order = [i.qid for i in layout.auto()] if layout else sorted({q for s in subs for q in s.verdicts})
     out = []
     for s in subs:
         manual_done = [x for x in s.manual.values() if x is not None]
@@ -251,13 +261,14 @@ def write(root: Path, assignment: str, out_dir: Path | None = None) -> Path:
     subs, max_score = collect(root, assignment)
     if not subs:
         raise ValueError("no submissions of %s under %s and none in the gradebook" % (assignment, root))
-    questions = question_rows(assignment, subs)
-    students = student_rows(assignment, subs, max_score)
+    layout = layout_of(root, assignment)
+    questions = question_rows(layout, subs)
+    students = student_rows(layout, subs, max_score)
     out_dir.mkdir(parents=True, exist_ok=True)
     _write_csv(out_dir / "questions.csv", QUESTION_COLUMNS, questions)
     _write_csv(out_dir / "students.csv", STUDENT_COLUMNS, students)
     index = out_dir / "index.html"
     tmp = index.with_suffix(".html.tmp")
-    tmp.write_text(report_page.render(assignment, subs, max_score, questions, students), encoding="utf-8")
+    tmp.write_text(report_page.render(assignment, subs, max_score, questions, students, layout), encoding="utf-8")
     tmp.replace(index)
     return index

@@ -9,7 +9,6 @@ import statistics
 from collections import Counter
 from datetime import datetime, timezone
 
-from .. import specs
 from ..faults import LABELS
 from ..judging.judge import STATUS_COLOR, STATUSES
 
@@ -145,7 +144,7 @@ def _num(x, digits: int = 2) -> str:
 
 
 def render(assignment: str, subs: list, max_score: float, questions: list[dict],
-           students: list[dict]) -> str:
+           students: list[dict], layout=None) -> str:
     """The report's page: one self-contained HTML file (plots inline)."""
     e = html.escape
     out = ['<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
@@ -159,7 +158,7 @@ def render(assignment: str, subs: list, max_score: float, questions: list[dict],
     out += _mistakes(questions)
     out += _failures(subs)
     out += _times(subs)
-    out += _students(assignment, students)
+    out += _students(layout, students)
     out.append("</body></html>")
     return "\n".join(out)
 
@@ -241,13 +240,13 @@ def _times(subs: list) -> list[str]:
             "leaves out the kernel start. Used here: %s.</p>" % html.escape(", ".join(sources) or "none")]
 
 
-def _students(assignment: str, students: list[dict]) -> list[str]:
+def _students(layout, students: list[dict]) -> list[str]:
+    """``layout``: the assignment's :class:`autograder.assignments.Layout`, or None (no legend)."""
     e = html.escape
-    spec = specs.get(assignment)
     legend = ""
-    if spec:
+    if layout is not None:
         legend = " Columns of <i>marks</i>: %s." % e(", ".join(
-            "%d=%s" % (i + 1, q.name) for i, q in enumerate(spec.questions)))
+            "%d=%s" % (n + 1, i.grade_id) for n, i in enumerate(layout.auto())))
     out = ["<h2>Students</h2>",
            '<p class="muted"><i>marks</i>: + full points, ~ partial, x wrong, - no answer.%s</p>' % legend,
            _head("student", "score", "auto", "by hand", "late", "marks", "time (s)", "notes")]

@@ -13,6 +13,7 @@ from nbgrader import utils
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .. import course, specs
+from ..judging.spec import Assignment
 
 
 PROBE_SOURCE = (Path(__file__).resolve().parents[1] / "judging" / "probe.py").read_text()  # run as text
@@ -34,27 +35,32 @@ def bootstrap(nonce: str, plan: dict) -> str:
 
 
 class InjectProbes(NbGraderPreprocessor):
-    """Prepend the probe and this run's inputs to every auto-graded cell."""
+    """Prepend the probe and this run's inputs to every judged grade cell; note the plain ones
+    (:mod:`.plain`), which run untouched."""
 
     def preprocess(self, nb, resources):
         info = resources.get("nbgrader", {})
-        assignment = specs.get(info.get("assignment", ""))
+        name = info.get("assignment", "")
+        assignment = specs.get(name)  # a broken spec raises here: its own assignment stops, with the reason
         if assignment is None:
-            self.log.warning("no question specs for assignment %r: its cells are graded by nbgrader alone",
-                             info.get("assignment"))
-            return nb, resources
+            assignment = Assignment(name=name, key=name, notebook=info.get("notebook", ""), questions=())
+        judged = {q.name for q in assignment.questions}
         key = course.secret()
         nonce = secrets.token_hex(16)
-        state = {"nonce": nonce, "assignment": assignment, "contexts": {}, "sources": {}}
+        state = {"nonce": nonce, "assignment": assignment, "contexts": {}, "sources": {}, "plain": {}}
         for cell in nb.cells:
             if not is_autograded_cell(cell):
                 continue
             grade_id = cell.metadata.nbgrader["grade_id"]
+            if grade_id not in judged:  # a plain nbgrader test cell: it runs as the instructor wrote it
+                state["plain"][grade_id] = cell.source
+                continue
             question = assignment.question(grade_id)
             qid = assignment.qid(question)
             ctx = question.context(course.question_rng(key, assignment.name, info.get("student", ""), qid))
             state["contexts"][grade_id] = ctx
             state["sources"][grade_id] = cell.source
-            cell.source = bootstrap(nonce, {qid: question.plan(ctx)}) + cell.source
+            plan = question.plan(ctx)
+            cell.source = bootstrap(nonce, {qid: plan, grade_id: plan}) + cell.source
         resources[STATE_KEY] = state
         return nb, resources

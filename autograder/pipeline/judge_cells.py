@@ -7,16 +7,24 @@ from __future__ import annotations
 import json
 
 from nbgrader.preprocessors import NbGraderPreprocessor
+from traitlets import Bool
 
 from .. import course
 from ..faults import Fault, FaultRecord
 from ..judging import judge
 from .execute import METADATA_KEY
 from .inject import STATE_KEY, is_autograded_cell
+from .plain import plain_verdict, title_of
 
 
 class JudgeCells(NbGraderPreprocessor):
-    """Replace each auto-graded cell's output by the judge's verdict and points (rules 1, 4, 5, 6)."""
+    """Replace each auto-graded cell's output by the judge's verdict and points (rules 1, 4, 5, 6); a plain
+    grade cell's by nbgrader's points for it and a verdict that quotes no hidden test (:mod:`.plain`)."""
+
+    show_hidden_messages = Bool(False, help=(
+        "Show the message of a failing assert (or other exception) raised in a plain grade cell that holds hidden "
+        "tests. Off: the verdict names the exception only, since an assert's message may state the expected "
+        "value.")).tag(config=True)
 
     def preprocess(self, nb, resources):
         state = resources.get(STATE_KEY)
@@ -30,28 +38,36 @@ class JudgeCells(NbGraderPreprocessor):
             if not is_autograded_cell(cell):
                 continue
             grade_id = cell.metadata.nbgrader["grade_id"]
-            ctx = state["contexts"].get(grade_id)
-            if ctx is None:  # a grade cell that appeared after injection: not ours to trust
+            if grade_id in state.get("plain", {}):
+                source = state["plain"][grade_id]
+                v = plain_verdict(cell, "%s.%s" % (assignment.key, grade_id), title_of(source, grade_id), source,
+                                  self.show_hidden_messages, timeout)
+            elif grade_id in state["contexts"]:
+                source = state["sources"][grade_id]
+                v = self._judged(assignment, grade_id, state["contexts"][grade_id], cell, state["nonce"], timeout)
+            else:  # a grade cell that appeared after injection: not ours to trust
                 continue
-            question = assignment.question(grade_id)
-            qid = assignment.qid(question)
-            try:
-                v = judge.judge_question(question, qid, ctx, cell.get("outputs", []), state["nonce"], timeout)
-            except Exception:
-                self.log.exception("the judge failed on %s", qid)
-                v = judge.verdict(question, qid, [], status="no answer",
-                                  message="the grader could not check this question (internal error, "
-                                          "reported to the course staff)")
             if v["status"] == "no answer" and faults:
                 v["message"] += " (note: %s)" % "; ".join(f.message for f in faults)
             cell.outputs = judge.verdict_outputs(v)
-            cell.source = judge.public_source(state["sources"][grade_id])
+            cell.source = judge.public_source(source)
             cell.metadata[STATE_KEY] = {"verdict": v}
             summary.append({k: v[k] for k in ("question", "points", "max_points", "status")})
         add_dependency_hints(nb, assignment)
         scrub_grading_internals(nb, state["nonce"])
         nb.metadata[STATE_KEY] = {"verdicts": summary, "faults": [f.to_json() for f in faults]}
         return nb, resources
+
+    def _judged(self, assignment, grade_id, ctx, cell, nonce, timeout) -> dict:
+        question = assignment.question(grade_id)
+        qid = assignment.qid(question)
+        try:
+            return judge.judge_question(question, qid, ctx, cell.get("outputs", []), nonce, timeout)
+        except Exception:
+            self.log.exception("the judge failed on %s", qid)
+            return judge.verdict(question, qid, [], status="no answer",
+                                 message="the grader could not check this question (internal error, "
+                                         "reported to the course staff)")
 
     def _timeout(self):
         try:
@@ -105,8 +121,11 @@ def add_dependency_hints(nb, assignment) -> None:
     cells = {c.metadata.nbgrader["grade_id"]: c for c in nb.cells
              if is_autograded_cell(c) and STATE_KEY in c.metadata}
     verdicts = {gid: c.metadata[STATE_KEY]["verdict"] for gid, c in cells.items()}
+    judged = {q.name for q in assignment.questions}
     for gid, v in verdicts.items():
         if v["status"] == "correct" or v.get("mistake"):
+            continue
+        if gid not in judged:
             continue
         failed = [u for u in assignment.question(gid).uses if u in verdicts and verdicts[u]["status"] != "correct"]
         if failed:
@@ -115,7 +134,7 @@ def add_dependency_hints(nb, assignment) -> None:
             cells[gid].outputs = judge.verdict_outputs(v)
 
 
-SCRUB_MARKERS = ("_autograder", "### BEGIN HIDDEN TESTS", "autograder probe")
+SCRUB_MARKERS = ("_autograder", "BEGIN HIDDEN TESTS", "autograder probe")
 
 
 def scrub_grading_internals(nb, nonce: str) -> None:
