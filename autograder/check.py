@@ -226,7 +226,7 @@ def static_problems(root: Path, layout) -> list[str]:
         item = found.get(q.name)
         if item is None or item.kind != assignments.JUDGED:
             problems.append("question %r of %s has no grade cell (a code cell with grade_id %r, graded, not a "
-                            "solution) in %s" % (q.name, specs.path_of(layout.name).name, q.name, where))
+                            "solution) in %s" % (q.name, specs.shown_path(layout.name), q.name, where))
         elif abs(item.points - q.points) > 1e-9:
             problems.append("question %r: its cell in %s/%s.ipynb gives %g points, the spec %g" % (
                 q.name, where, item.notebook, item.points, q.points))
@@ -290,7 +290,7 @@ def check(root: Path, name: str) -> tuple[list[str], list[str]]:
     if not problems:
         ok.append("%d graded cell(s) (%d judged, %d plain), %s" % (
             len(auto), sum(i.kind == assignments.JUDGED for i in auto), sum(i.kind == assignments.PLAIN for i in auto),
-            "points as the spec says" if layout.spec else "no spec (%s)" % specs.path_of(name).name))
+            "points as the spec says" if layout.spec else "no spec (%s)" % specs.shown_path(name)))
     solved = run_notebooks(root, layout, released=False)
     short = [(i, solved.points.get(i.qid, 0.0)) for i in auto if solved.points.get(i.qid, 0.0) < i.points - 1e-9]
     for item, got in short:

@@ -26,7 +26,9 @@ def test_every_course_assignment_passes_its_pre_release_check(name):
 def test_a_spec_is_found_by_the_assignments_name():
     assert [specs.module_name(n) for n in ("01_forward_pass", "ps1", "2-intro to nets", "10_")] == [
         "forward_pass", "ps1", "intro_to_nets", "_10_"]
-    assert specs.path_of("02_losses") == REPO_ROOT / "autograder" / "specs" / "losses.py"
+    assert specs.path_of("01_forward_pass") == REPO_ROOT / "autograder" / "specs" / "forward_pass.py"
+    assert specs.path_of("02_losses") == REPO_ROOT / "autograder" / "specs" / "losses" / "__init__.py"  # a package
+    assert specs.shown_path("02_losses") == "autograder/specs/losses/__init__.py"
     assert specs.get("no_such_assignment") is None
     assert sorted(specs.ASSIGNMENTS) == ["01_forward_pass", "02_losses", "03_gradient_descent"]
 
@@ -44,7 +46,8 @@ def test_the_check_finds_what_is_wrong_with_an_assignment(monkeypatch):
     assert any("question 'l1_penalty'" in p and "gives 2 points, the spec 1" in p for p in problems), problems
 
 
-BROKEN_SPEC = '''from ..judging.spec import VALUE, Assignment, Check, Question, equals
+BROKEN_SPEC = '''from ..judging.checks import equals
+from ..judging.spec import VALUE, Assignment, Check, Question
 
 Q = Question(name="answer", title="The answer", kind=VALUE, points=2, checks=[Check("value", 1, equals(42))])
 ASSIGNMENT = Assignment(name="05_broken", key="broken", notebook="broken", questions=[Q])

@@ -1,6 +1,7 @@
 """The question specs, found by convention: one module per assignment, named after it.
 
-The spec of assignment ``01_forward_pass`` is the module ``autograder/specs/forward_pass.py``: the assignment's
+The spec of assignment ``01_forward_pass`` is the module ``autograder/specs/forward_pass.py`` (or the package
+``autograder/specs/forward_pass/``, when one file would be too long): the assignment's
 name without its leading number (``01_``, ``2-``) and with any other character that Python names cannot hold
 turned into ``_``; a name that does not start with a number is its own module name (``ps1`` -> ``ps1.py``). The
 module defines ``ASSIGNMENT``, an :class:`autograder.judging.spec.Assignment` whose ``name`` is the assignment's.
@@ -35,8 +36,18 @@ def module_name(assignment: str) -> str:
 
 
 def path_of(assignment: str) -> Path:
-    """Where the spec of an assignment is, or would be."""
-    return FOLDER / (module_name(assignment) + ".py")
+    """Where the spec of an assignment is (its module, or its package's ``__init__.py``), or would be."""
+    package = FOLDER / module_name(assignment) / "__init__.py"
+    return package if package.is_file() else FOLDER / (module_name(assignment) + ".py")
+
+
+def shown_path(assignment: str) -> str:
+    """:func:`path_of` as a message names it: from the engine's folder on (``autograder/specs/...``)."""
+    return str(path_of(assignment).relative_to(FOLDER.parent.parent))
+
+
+def _module_of(path: Path) -> str:
+    return path.parent.name if path.name == "__init__.py" else path.stem
 
 
 def get(name: str) -> Assignment | None:
@@ -54,7 +65,7 @@ def _load(name: str) -> Assignment | None:
         return None
     where = "the spec of %s (%s)" % (name, path)
     try:
-        module = importlib.import_module("%s.%s" % (__name__, path.stem))
+        module = importlib.import_module("%s.%s" % (__name__, _module_of(path)))
     except Exception as exc:
         last = traceback.extract_tb(exc.__traceback__)[-1]
         raise SpecError("%s cannot be loaded: %s: %s (at %s, line %s)" % (
@@ -70,15 +81,16 @@ def _load(name: str) -> Assignment | None:
 def names() -> list[str]:
     """The assignments that have a spec module, by the name each spec gives (broken specs are left out)."""
     found = []
-    for path in sorted(FOLDER.glob("*.py")):
-        if path.stem.startswith("__"):
+    for path in sorted(list(FOLDER.glob("*.py")) + list(FOLDER.glob("*/__init__.py"))):
+        stem = _module_of(path)
+        if stem.startswith("__"):
             continue
         try:
-            module = importlib.import_module("%s.%s" % (__name__, path.stem))
+            module = importlib.import_module("%s.%s" % (__name__, stem))
         except Exception:
             continue
         spec = getattr(module, "ASSIGNMENT", None)
-        if isinstance(spec, Assignment) and module_name(spec.name) == path.stem:
+        if isinstance(spec, Assignment) and module_name(spec.name) == stem:
             found.append(spec.name)
     return sorted(found)
 
