@@ -36,26 +36,18 @@ $(STAMP): requirements.txt
 demo: $(STAMP) sandbox
 	$(PY) -m autograder demo
 
-# Two passes. First every test but those that starve the machine and COMPANION, over TEST_WORKERS pytest-xdist
-# workers (more than the cores: the classes' kernels often wait, on a time limit, a sleep or another class), a
-# test file per worker at a time (module fixtures grade a class once): the files that grade classes start first
-# (conftest.py) and the quick in-process files fill the cores while kernels wait. Then the few tests that take
-# a CPU from everything else (marked starving), with COMPANION (in process: no kernel, no time limit) beside
-# them on the CPUs they leave idle (tools/second_pass.py). Both passes run; the target fails if either does.
+# One pass over TEST_WORKERS pytest-xdist workers (more than the cores: the classes' kernels often wait, on a
+# time limit, a sleep or another class), a test file per worker at a time (module fixtures grade a class once):
+# the files that grade classes start first (conftest.py) and the quick in-process files fill the cores while
+# kernels wait. The tests of a machine too busy for the time limits (marked starving) cap their own processes to a
+# tenth of a CPU (e2e.starving), which takes nothing from the others, so they run among them.
 TEST_WORKERS ?= 3
-# the files that hold starving tests (marked, or using the `starved` fixture): the second pass collects only these
-STARVING_FILES := $(shell grep -l -E 'mark\.starving|\bstarved\b' grader_tests/test_*.py)
-COMPANION := grader_tests/test_stability.py
 test: $(STAMP) sandbox browser
-	@status=0; \
-	$(PY) -m pytest grader_tests -m "not starving" --ignore=$(COMPANION) -n $(TEST_WORKERS) --dist loadfile \
-	  --no-loadscope-reorder --durations=15 || status=$$?; \
-	$(PY) tools/second_pass.py $(STARVING_FILES) -- $(COMPANION) -- --durations=5 || status=$$?; \
-	exit $$status
+	$(PY) -m pytest grader_tests -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15
 
 # the suite without the tests marked slow (whole-class grading runs)
 test-fast: $(STAMP) sandbox
-	$(PY) -m pytest grader_tests -m "not slow and not starving" -n auto
+	$(PY) -m pytest grader_tests -m "not slow" -n auto
 
 # time grading a synthetic class: nbgrader's serial loop, the parallel runner, bare execution
 bench: $(STAMP) sandbox

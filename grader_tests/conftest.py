@@ -27,7 +27,7 @@ def pytest_runtest_setup(item):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Mark the tests that take the machine's CPUs (they use ``starved``); put the slow tests first, so that
+    """Mark the tests whose grading processes are starved (they use ``starved``); put the slow tests first, so that
     under ``--dist loadfile --no-loadscope-reorder`` (``make test``) the files that grade classes start first
     and the quick in-process files fill the cores while kernels wait. (Files, not xdist groups: pytest 9.2
     no longer lets pytest-xdist regroup tests by mark.)"""
@@ -41,9 +41,9 @@ def pytest_collection_modifyitems(config, items):
 
 # The files that grade classes, longest first; the two that read the 01 smoke class that test_e2e_assignments
 # grades come last, so that no worker waits for it while other files are left to run.
-SLOW_FIRST = ["test_e2e_assignments", "test_hostile", "test_runner", "test_faults", "test_keras_backends",
-              "test_formgrader_browser", "test_bench", "test_export", "test_stability", "test_e2e_forward_pass",
-              "test_report"]
+SLOW_FIRST = ["test_e2e_assignments", "test_hostile", "test_runner", "test_faults", "test_bench", "test_authoring",
+              "test_keras_backends", "test_formgrader_browser", "test_open_authoring", "test_stability", "test_check",
+              "test_export", "test_e2e_forward_pass", "test_report"]
 
 
 @pytest.fixture

@@ -5,8 +5,8 @@ import contextlib
 import os
 import re
 import shutil
-import subprocess
 import sys
+import time
 from pathlib import Path
 
 import nbformat
@@ -99,37 +99,61 @@ def gradebook_scores(root: Path, assignment: str, student: str) -> dict[str, flo
         return {g.name: g.score for nb in sub.notebooks for g in nb.grades}
 
 
-def _favoured():
-    """In a burner: a session of its own, whose scheduling group outweighs a normal one about three times."""
-    with open("/proc/self/autogroup", "w") as f:
-        f.write("-5")
+STARVED_SHARE = 0.1  # of one CPU: what a starved kernel gets
+
+
+def _cpu_cgroup(name: str) -> tuple[Path, Path, str] | str:
+    """(a new CPU cgroup, the one this process is in, the file that caps it) or why there is none."""
+    v2 = Path("/sys/fs/cgroup")
+    if (v2 / "cgroup.controllers").is_file():  # the unified hierarchy: the cap is cpu.max
+        here = v2 / Path("/proc/self/cgroup").read_text().split("::", 1)[-1].strip().lstrip("/")
+        if "cpu" not in (here / "cgroup.subtree_control").read_text().split():
+            return "the cgroup this test runs in does not give its children the cpu controller"
+        return here / name, here, "cpu.max"
+    for line in Path("/proc/self/cgroup").read_text().splitlines():  # the cgroup v1 "cpu" controller: cpu.cfs_quota_us
+        _, controllers, path = line.strip().split(":", 2)
+        if "cpu" in controllers.split(","):
+            mount = Path("/sys/fs/cgroup") / controllers
+            if not mount.is_dir():
+                mount = Path("/sys/fs/cgroup/cpu")
+            here = mount / path.lstrip("/")
+            return here / name, here, "cpu.cfs_quota_us"
+    return "no cgroup cpu controller here"
 
 
 @contextlib.contextmanager
 def starving():
-    """This process, and so every worker and kernel it starts, on one CPU, shared with two CPU-bound processes
-    that the scheduler favours: a kernel gets about a tenth of that CPU and waits for it most of the time.
-    (Each session is a scheduling group of its own, and kernels start sessions of their own, so burners of
-    normal priority would take only half the CPU from a kernel.)"""
-    if os.geteuid() != 0 or not os.path.exists("/proc/self/autogroup"):
-        pytest.skip("favouring the CPU-bound processes needs root and the scheduler's autogroups")
-    old = os.sched_getaffinity(0)
-    os.sched_setaffinity(0, {min(old)})
-    burners = []
+    """This process, and so every worker and kernel it starts, capped to a tenth of one CPU (the kernel's CFS
+    bandwidth control, a cgroup of its own): a kernel runs a tenth of the time and waits, runnable, the rest,
+    which is what a machine whose cores are all busy looks like to the grader (the time a throttled thread waits
+    counts in ``/proc/*/schedstat`` as time spent waiting for a CPU, as on a loaded machine). Unlike processes
+    that keep the CPUs busy, the cap takes nothing from the other tests, so starving tests run among them."""
+    if os.geteuid() != 0:
+        pytest.skip("capping a process group's CPU (a cgroup of its own) needs root")
+    found = _cpu_cgroup("autograder-starved-%d-%d" % (os.getpid(), time.monotonic_ns()))
+    if isinstance(found, str):
+        pytest.skip("cannot cap the CPU of the grading processes: %s" % found)
+    group, here, cap = found
+    period = 100_000
     try:
-        for _ in range(2):
-            burners.append(subprocess.Popen([sys.executable, "-c", "while True: pass"], start_new_session=True,
-                                            preexec_fn=_favoured))
-    except subprocess.SubprocessError as exc:  # root without the right to raise a priority (a container)
-        for b in burners:
-            b.kill()
-            b.wait()
-        os.sched_setaffinity(0, old)
-        pytest.skip("the CPU-bound processes cannot be favoured here: %s" % exc)
+        group.mkdir()
+        if cap == "cpu.max":
+            (group / cap).write_text("%d %d" % (int(period * STARVED_SHARE), period))
+        else:
+            (group / "cpu.cfs_period_us").write_text(str(period))
+            (group / cap).write_text(str(int(period * STARVED_SHARE)))
+        (group / "cgroup.procs").write_text(str(os.getpid()))
+    except OSError as exc:  # a container whose cgroups are read-only
+        with contextlib.suppress(OSError):
+            group.rmdir()
+        pytest.skip("cannot cap the CPU of the grading processes (%s): %s" % (group, exc))
     try:
         yield
     finally:
-        for b in burners:
-            b.kill()
-            b.wait()
-        os.sched_setaffinity(0, old)
+        (here / "cgroup.procs").write_text(str(os.getpid()))
+        for _ in range(50):  # its last processes may still be exiting
+            try:
+                group.rmdir()
+                break
+            except OSError:
+                time.sleep(0.1)
