@@ -36,14 +36,22 @@ $(STAMP): requirements.txt
 demo: $(STAMP) sandbox
 	$(PY) -m autograder demo
 
-# One pass over TEST_WORKERS pytest-xdist workers (more than the cores: the classes' kernels often wait, on a
-# time limit, a sleep or another class), a test file per worker at a time (module fixtures grade a class once):
-# the files that grade classes start first (conftest.py) and the quick in-process files fill the cores while
-# kernels wait. The tests of a machine too busy for the time limits (marked starving) cap their own processes to a
-# tenth of a CPU (e2e.starving), which takes nothing from the others, so they run among them.
+# Two passes. First the test files that grade in kernels (those that make a course to grade: KERNEL_FILES), all but
+# their starving tests, over TEST_WORKERS pytest-xdist workers (more than the cores: the kernels often wait, on a
+# time limit, a sleep or another class), a file per worker at a time (module fixtures grade a class once), the
+# longest first (conftest.py). Then the starving tests, which cap their own processes to a tenth of a CPU
+# (e2e.starving) and mostly wait, with the in-process files on the free cores beside them (tools/second_pass.py).
+# Both passes run; the target fails if either does.
 TEST_WORKERS ?= 3
+KERNEL_FILES := $(shell grep -l -E 'copy_course|graded_course|graded_class|make_course|cli\.main' grader_tests/test_*.py)
+IN_PROCESS_FILES := $(filter-out $(KERNEL_FILES),$(wildcard grader_tests/test_*.py))
+STARVING_FILES := $(shell grep -l -E 'mark\.starving|\bstarved\b' grader_tests/test_*.py)
 test: $(STAMP) sandbox browser
-	$(PY) -m pytest grader_tests -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder --durations=15
+	@status=0; \
+	$(PY) -m pytest $(KERNEL_FILES) -m "not starving" -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
+	  --durations=15 || status=$$?; \
+	$(PY) tools/second_pass.py $(STARVING_FILES) -- $(IN_PROCESS_FILES) -- --durations=5 || status=$$?; \
+	exit $$status
 
 # the suite without the tests marked slow (whole-class grading runs)
 test-fast: $(STAMP) sandbox
