@@ -498,8 +498,9 @@ def test_a_machine_too_busy_for_the_time_limits_costs_a_retry_then_is_named(tmp_
     (a notebook must not starve itself into endless retries), and the run's summary names the submission to
     grade again on a quiet machine, which gives it the grades it got on a quiet machine before.
 
-    A class of its own (one right notebook whose first answer spends a second of CPU first), so that this
-    test, which takes the machine's CPUs from everything else, runs apart from the others (`make test`)."""
+    A class of its own (one right notebook whose first answer spends a second of CPU first), graded with its
+    processes capped to a tenth of a CPU (`e2e.starving`): the cap starves only them, so `make test` runs this
+    beside the in-process files."""
     use_shared_banknote()
     root = copy_course(tmp_path / "c")
     src = nbformat.read(str(root / "source" / A / NB), 4)
