@@ -31,7 +31,8 @@ def main(argv: list[str]) -> int:
         others = subprocess.Popen(pytest + beside + ["-m", "not starving", "-n", WORKERS, "-p", "no:cacheprovider",
                                                      *extra], stdout=log, stderr=subprocess.STDOUT) \
             if beside else None
-        code = subprocess.call(pytest + starving + ["-m", "starving", *extra]) if starving else 0
+        # each starving test caps a cgroup of its own, so they wait side by side, over workers of their own
+        code = subprocess.call(pytest + starving + ["-m", "starving", "-n", WORKERS, *extra]) if starving else 0
         if others is not None:
             code = others.wait() or code
             log.seek(0)
