@@ -66,6 +66,7 @@ class Asker:
 
 @contextlib.contextmanager
 def quiet():
+    """A cell's prints and warnings go nowhere (a kernel shows them; they change no value)."""
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), \
             contextlib.redirect_stderr(io.StringIO()):
         warnings.simplefilter("ignore")

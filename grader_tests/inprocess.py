@@ -22,11 +22,9 @@ hooks) must not be run here.
 """
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import random
-import warnings
 from pathlib import Path
 from unittest import mock
 
@@ -34,6 +32,7 @@ import nbformat
 import numpy as np
 
 from autograder import course, synth
+from autograder.check import quiet
 from autograder.judging import judge
 from autograder.pipeline.inject import bootstrap, is_autograded_cell
 from autograder.judging.spec import Assignment
@@ -66,15 +65,6 @@ def cells_as_graded(assignment: Assignment, student: synth.Student) -> list[tupl
         text = cell.source if solution or gid not in locked else locked[gid]
         cells.append((gid or "cell %d" % (index + 1), text, is_autograded_cell(cell)))
     return cells
-
-
-@contextlib.contextmanager
-def quiet():
-    """A cell's prints and warnings go nowhere (a kernel shows them; they change no value)."""
-    with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()), \
-            contextlib.redirect_stderr(io.StringIO()):
-        warnings.simplefilter("ignore")
-        yield
 
 
 def run_cell(source: str, ns: dict, name: str) -> tuple[str, str] | None:
