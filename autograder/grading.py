@@ -3,7 +3,7 @@
 The apps run as subprocesses (``python -m nbgrader ...``) from the course root, so that
 ``nbgrader_config.py`` wires in the probe and the judge. Grading kernels get:
 ``KERAS_HOME`` pointing at a cache that holds the verified banknote file (they have no
-network), ``PATH`` led by this interpreter's folder (nbgrader calls ``alembic``; the
+network), ``PATH`` led by this interpreter's folder (the
 ``python3`` kernel resolves to this environment), and no ``PYTHONPATH``, so the engine
 and the answer key are not importable from a student's kernel.
 """
@@ -34,6 +34,7 @@ def grading_env(root: Path) -> dict[str, str]:
 
 def nbgrader(root: Path, *args: str, quiet: bool = True, check: bool = True) -> subprocess.CompletedProcess:
     """Run ``nbgrader ARGS`` in the course root; raise :class:`GradingError` with its log on failure."""
+    gradebook.create(root)  # (nbgrader would start `alembic` for a new one)
     cmd = [sys.executable, "-m", "nbgrader", *args]
     proc = subprocess.run(cmd, cwd=root, env=grading_env(root), text=True,
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
@@ -50,7 +51,7 @@ def ensure_generated(root: Path, assignment: str) -> None:
     and cells."""
     from nbgrader.api import MissingEntry
 
-    if gradebook.exists(root):  # (a new SQLite file is left to nbgrader: it needs alembic on PATH)
+    if gradebook.exists(root):
         with gradebook.opened(root) as gb:
             try:
                 if gb.find_assignment(assignment).notebooks:

@@ -1,6 +1,7 @@
 """Grade export: this course's CSV, nbgrader's own, and the import files of Moodle and Canvas."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import warnings
 from datetime import datetime, timedelta, timezone
@@ -124,6 +125,30 @@ def test_unknown_format_is_refused(small_gradebook, tmp_path):
 def test_default_paths(tmp_path):
     assert export.default_path(tmp_path, "csv") == tmp_path / "grades.csv"
     assert export.default_path(tmp_path, "canvas") == tmp_path / "reports" / "grades-canvas.csv"
+
+
+def test_a_new_gradebook_is_the_one_nbgrader_makes(small_gradebook, tmp_path):
+    """gradebook.create (the project's, before nbgrader's first command in a new course) makes the tables, the
+    alembic revision and the course row that nbgrader makes (small_gradebook is nbgrader's own)."""
+    import sqlite3
+
+    from autograder import gradebook
+
+    (tmp_path / "nbgrader_config.py").write_text('c = get_config()\nc.CourseDirectory.course_id = "dl-course"\n')
+    gradebook.create(tmp_path)
+
+    def shape(path):
+        with contextlib.closing(sqlite3.connect(path)) as db:
+            tables = [r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")]
+            columns = {t: db.execute("PRAGMA table_info(%s)" % t).fetchall() for t in tables}
+            return (columns, db.execute("SELECT * FROM alembic_version").fetchall(),
+                    db.execute("SELECT id FROM course").fetchall())
+
+    ours, theirs = shape(tmp_path / "gradebook.db"), shape(small_gradebook / "gradebook.db")
+    assert ours == theirs and ours[1] and ours[2] == [("dl-course",)]
+    stamp = (tmp_path / "gradebook.db").stat().st_mtime_ns
+    gradebook.create(tmp_path)  # an existing gradebook is left as it is
+    assert (tmp_path / "gradebook.db").stat().st_mtime_ns == stamp
 
 
 # --------------------------------------------------------------------------------------
