@@ -32,7 +32,7 @@ import numpy as np
 
 from . import assignments, course, specs, synth
 from .judging import judge
-from .pipeline.inject import bootstrap
+from .pipeline.inject import run_in_process
 
 ASK = re.compile(r"_autograder\s*\.\s*ask\(\s*(['\"])(.+?)\1")
 KEY = b"autograder check"  # inputs drawn for the check are the same on every run, not the course's secret
@@ -56,8 +56,7 @@ class Asker:
         def display(data, raw=False, **kwargs):
             outputs.append({"output_type": "display_data", "data": data, "metadata": {}})
 
-        scratch: dict = {}
-        exec(bootstrap("0" * 32, {qid: q.plan(ctx), q.name: q.plan(ctx)}), scratch)
+        scratch = run_in_process("0" * 32, {qid: q.plan(ctx), q.name: q.plan(ctx)})
         with mock.patch("IPython.display.display", display):
             scratch["_autograder"].ask(question, obj)
         outputs = json.loads(json.dumps(outputs))

@@ -11,7 +11,7 @@ then ask every question as often as it likes. What this keeps of real grading:
 * a grade cell runs when its turn comes, so it asks about the object its name holds at that point of
   the notebook, through the hidden cell's own expression (``_autograder.ask(qid, <expression>)``);
 * each ask goes through the real probe, injected as the grader injects it
-  (:func:`autograder.pipeline.inject.bootstrap`), with a plan built from
+  (:func:`autograder.pipeline.inject.run_in_process` runs the bootstrap text), with a plan built from
   ``course.question_rng(secret, assignment, student, qid)`` exactly as ``InjectProbes`` builds it; its
   report leaves as display data, crosses a JSON round trip (the kernel's wire), and the judge reads it
   with :func:`autograder.judging.judge.judge_question`, as ``JudgeCells`` does.
@@ -34,7 +34,7 @@ import numpy as np
 from autograder import course, synth
 from autograder.check import quiet
 from autograder.judging import judge
-from autograder.pipeline.inject import bootstrap, is_autograded_cell
+from autograder.pipeline.inject import is_autograded_cell, run_in_process
 from autograder.judging.spec import Assignment
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -130,8 +130,7 @@ class Asker:
         def display(data, raw=False, **kwargs):
             outputs.append({"output_type": "display_data", "data": data, "metadata": {}})
 
-        scratch: dict = {}
-        exec(bootstrap(nonce, plan), scratch)
+        scratch = run_in_process(nonce, plan)
         try:
             with quiet(), mock.patch("IPython.display.display", display):
                 scratch["_autograder"].ask(qid, obj)

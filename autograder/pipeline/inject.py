@@ -5,6 +5,8 @@ reference answers; the kernel never sees those.
 """
 from __future__ import annotations
 
+import builtins
+import functools
 import json
 import secrets
 from pathlib import Path
@@ -32,6 +34,29 @@ def bootstrap(nonce: str, plan: dict) -> str:
         f"_autograder = _autograder_ns['Probe']({nonce!r}, {json.dumps(plan)!r})\n"
         "del _autograder_ns\n"
     )
+
+
+def run_in_process(nonce: str, plan: dict) -> dict:
+    """Run the bootstrap in this process (the instructor's check, the in-process tests) and return the namespace
+    it leaves, ``_autograder`` in it. The text is the one a kernel runs; only the probe is compiled once per
+    process instead of once per grade cell (15 ms each time: 4,500 asks in the stability tests)."""
+    scratch = {"__builtins__": _BUILTINS}
+    exec(bootstrap(nonce, plan), scratch)
+    return scratch
+
+
+@functools.lru_cache(maxsize=8)
+def _compiled(source: str, filename: str, mode: str):
+    return compile(source, filename, mode)
+
+
+def _compile_once(source, filename, mode, *args, **kwargs):
+    if args or kwargs or not isinstance(source, str):
+        return compile(source, filename, mode, *args, **kwargs)
+    return _compiled(source, filename, mode)
+
+
+_BUILTINS = dict(vars(builtins), compile=_compile_once)
 
 
 class InjectProbes(NbGraderPreprocessor):
