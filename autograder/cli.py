@@ -79,7 +79,7 @@ def cmd_release(args) -> int:
     root = course.root_of(args)
     for name in args.assignment or assignments.names(root):
         assignments.known(root, name)
-        grading.nbgrader(root, "generate_assignment", name, "--force")
+        grading.generate(root, name)
         print("generated release/%s" % name)
     return 0
 

@@ -10,6 +10,7 @@ import nbformat
 import pytest
 
 from autograder import grading, specs, synth
+from autograder.gradebook import opened
 from e2e import REPO_ROOT, copy_course, gradebook_scores, hidden_regions
 
 ASSIGNMENTS = sorted(specs.ASSIGNMENTS)
@@ -25,18 +26,33 @@ def verdicts(root, a, student):
     return grading.verdicts(root, a, student)
 
 
+def generated_cells(root, a):
+    """{notebook: [(cell, kind, points, checksum)]}: what generating the assignment put in the gradebook."""
+    with opened(root) as gb:
+        return {nb.name: sorted((c.name, type(c).__name__, getattr(c, "max_score", None),
+                                 getattr(c, "checksum", None))
+                                for c in nb.grade_cells + nb.solution_cells + nb.source_cells)
+                for nb in gb.find_assignment(a).notebooks}
+
+
 # --------------------------------------------------------------------------------------
 # source and release (fast)
 
 
 @pytest.mark.parametrize("a", ASSIGNMENTS)
 def test_release_equals_what_generate_assignment_produces(a, tmp_path):
-    """release/ is exactly what nbgrader generate_assignment makes of source/ now."""
+    """release/ is exactly what nbgrader generate_assignment makes of source/ now, and so is what the runner's
+    in-process generation makes (release/ and the gradebook's cells)."""
     root = copy_course(tmp_path / "c")
     grading.nbgrader(root, "generate_assignment", a, "--force")
     made = nbformat.read(str(notebook_path(root / "release", a)), 4)
     committed = nbformat.read(str(notebook_path(REPO_ROOT / "release", a)), 4)
     assert made == committed, "release/%s is stale: run `make release` and commit the result" % a
+    # what the runner and `release` use: nbgrader's converter run in process, with the same result
+    again = copy_course(tmp_path / "d")
+    grading.generate(again, a)
+    assert nbformat.read(str(notebook_path(again / "release", a)), 4) == committed
+    assert generated_cells(again, a) == generated_cells(root, a) != {}
 
 
 @pytest.mark.parametrize("a", ASSIGNMENTS)
