@@ -25,6 +25,9 @@ from .. import grading
 from ..gradebook import sqlite_path
 
 CONNECT_TIMEOUT = 30  # seconds to reach the scheduler and to see its first worker
+# Submissions in flight by default: every one, up to this many (the scheduler queues them and hands them to workers
+# as they free up or join, e.g. batch jobs that start one by one); each waits in a thread of the grading process.
+MAX_IN_FLIGHT = 512
 _KEPT: dict[int, tuple] = {}  # on a Dask worker: {thread: (argv, grading worker, its folder)}
 
 
@@ -60,8 +63,8 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT):
 
 
 def threads(client) -> int:
-    """The cluster's worker threads: the submissions it grades at once."""
-    return max(1, sum(client.nthreads().values()))
+    """The cluster's worker threads now: the submissions it grades at once."""
+    return sum(client.nthreads().values())
 
 
 class RemoteWorker:
@@ -86,14 +89,15 @@ class RemoteWorker:
         self.tasks += 1
         key = "grade-%s-%s-%s" % (task["assignment"], task["student"], secrets.token_hex(4))
         self.future = future = self.client.submit(boot_by_value(), task, self.argv, timeout, key=key, pure=False)
+        done = threading.Event()
+        future.add_done_callback(lambda _: done.set())
         deadline = time.monotonic() + timeout + 60  # the Dask worker stops its grading worker at ``timeout``
-        while not future.done():
+        while not done.wait(1.0):  # the callback wakes this slot; the second is for ``stop`` and the deadline
             if stop.is_set():
                 raise WorkerDied("the run was stopped")
             if time.monotonic() > deadline:
                 raise WorkerDied("the cluster took more than %d s on this submission and its task was cancelled"
                                  % timeout)
-            stop.wait(0.2)
         if future.status == "error":
             exc = future.exception()
             if isinstance(exc, KilledWorker):

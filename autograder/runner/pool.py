@@ -107,7 +107,7 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
     (:mod:`autograder.runner.template`); False starts each worker as a process of its own. ``sandbox``: "none" or
     "auto" instead of the course's ``SafeExecute.sandbox`` (:func:`sandbox_preflight`). ``cluster``: the address of a
     Dask scheduler (``tcp://HOST:PORT``) whose workers grade the submissions (:mod:`autograder.runner.cluster`;
-    ``jobs`` then defaults to the cluster's threads); the gradebook must be on a database server.
+    ``jobs``, the submissions in flight, then defaults to all of them); the gradebook must be on a database server.
     """
     from .. import course
 
@@ -120,7 +120,8 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
         return result
     with course_lock(root), _cluster_client(root, cluster) as client:
         if client is not None:
-            result.jobs, result.cluster = max(1, jobs or cluster_mod.threads(client)), cluster
+            result.jobs = max(1, jobs or min(len(students), cluster_mod.MAX_IN_FLIGHT))
+            result.cluster = "%s (%d worker threads at the start)" % (cluster, cluster_mod.threads(client))
             direct, use_template, extra_workers = True, False, 0
         jobs = result.jobs
         work = course.state_dir(root) / "runner" / ("run-%d-%d" % (os.getpid(), time.time_ns()))

@@ -36,7 +36,7 @@ def summary_lines(result: RunResult, root: Path) -> list[str]:
                      "mostly waited for a CPU, twice): %s; grade again when the machine is quiet: "
                      "--force %s" % (", ".join(busy), " ".join("--student " + s for s in busy)))
     if result.cluster:
-        lines.append("graded on the Dask cluster at %s, %d submission(s) at a time" % (result.cluster, result.jobs))
+        lines.append("graded on the Dask cluster at %s" % result.cluster)
     if result.sandbox:
         lines.append(result.sandbox)
     devices = devices_seen(root, result.assignment, graded + skipped)
