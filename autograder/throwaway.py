@@ -103,14 +103,20 @@ class LocalCluster:
 
 
 @contextlib.contextmanager
-def dask_cluster(root: Path, workers: int = 2, env: dict | None = None):
-    """A scheduler on 127.0.0.1 and ``workers`` single-threaded workers (``dask worker --nthreads 1``, no nanny:
-    a killed worker stays dead), each started in the course ``root``; yields a :class:`LocalCluster` once every
-    worker has joined. At the end the workers, then the scheduler, are stopped, and any process left over from a
-    grading they started (it carries the course root in its environment) is killed."""
+def dask_cluster(root: Path, workers: int = 2, env: dict | None = None, threads: int = 1):
+    """A scheduler on 127.0.0.1 and ``workers`` workers of ``threads`` threads (``dask worker --nthreads 1``, no
+    nanny: a killed worker stays dead), each started in the course ``root``; yields a :class:`LocalCluster` once
+    every worker has joined. The kernels' thread pools share the cores among all the workers' threads, as
+    docs/grading-a-class.md asks of several workers on one host. At the end the workers, then the scheduler, are
+    stopped, and any process left over from a grading they started (it carries the course root in its
+    environment) is killed."""
+    from .runner.env import THREAD_ENV, cores
+
     dask = str(Path(sys.executable).parent / "dask")
     env = dict(os.environ if env is None else env)
     env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")
+    for name in THREAD_ENV:
+        env.setdefault(name, str(max(1, cores() // (workers * threads))))
     folder = Path(tempfile.mkdtemp(prefix="autograder-dask-"))
     env["TMPDIR"] = str(folder)  # the workers' own scratch folders end up here
     procs: list[subprocess.Popen] = []
@@ -123,7 +129,7 @@ def dask_cluster(root: Path, workers: int = 2, env: dict | None = None):
         for k in range(workers):
             with open(folder / ("worker-%d.log" % k), "wb") as log:
                 procs.append(subprocess.Popen(
-                    [dask, "worker", address, "--nthreads", "1", "--no-nanny", "--no-dashboard", "--host",
+                    [dask, "worker", address, "--nthreads", str(threads), "--no-nanny", "--no-dashboard", "--host",
                      "127.0.0.1", "--memory-limit", "0", "--local-directory", str(folder / ("w%d" % k))],
                     cwd=root, env=env, stdout=log, stderr=log))
         _wait_for_workers(address, workers)

@@ -28,7 +28,8 @@ CONNECT_TIMEOUT = 30  # seconds to reach the scheduler and to see its first work
 # Submissions in flight by default: every one, up to this many (the scheduler queues them and hands them to workers
 # as they free up or join, e.g. batch jobs that start one by one); each waits in a thread of the grading process.
 MAX_IN_FLIGHT = 512
-_KEPT: dict[int, tuple] = {}  # on a Dask worker: {thread: (argv, grading worker, its folder)}
+_IDLE: list[tuple] = []  # on a Dask worker: its idle grading workers, (argv, worker, its folder)
+_IDLE_LOCK = threading.Lock()
 
 
 class ClusterError(grading.GradingError):
@@ -60,6 +61,13 @@ def connect(address: str, timeout: float = CONNECT_TIMEOUT):
         raise ClusterError("the Dask scheduler at %s has no worker after %d s: start `dask worker %s` in the "
                            "course root of each host" % (address, timeout, address)) from None
     return client
+
+
+def prestart(client, argv: list[str]) -> None:
+    """Have every Dask worker start its grading workers now (:func:`prestart_here`; starting a process takes
+    milliseconds, its imports go on while the run reads the class). A worker that cannot starts them with its
+    first task instead."""
+    client.run(boot_by_value("prestart_on_worker"), list(argv), on_error="ignore")
 
 
 def threads(client) -> int:
@@ -123,14 +131,15 @@ class RemoteWorker:
         self.kill()
 
 
-def boot_by_value():
-    """:func:`autograder.runner.cluster_boot.grade_on_worker` as a function of no module: Dask pickles such a
+def boot_by_value(name: str = "grade_on_worker"):
+    """A function of :mod:`autograder.runner.cluster_boot` as a function of no module: Dask pickles such a
     function (with cloudpickle) as code, so that the scheduler and the workers need not import the engine to
     read the task (the scheduler may run anywhere; a worker finds the engine in the course root)."""
     import types
 
-    from .cluster_boot import grade_on_worker as f
+    from . import cluster_boot
 
+    f = getattr(cluster_boot, name)
     g = types.FunctionType(f.__code__, {"__builtins__": __builtins__, "__name__": "__main__"}, f.__name__,
                            f.__defaults__, f.__closure__)
     g.__module__, g.__qualname__, g.__doc__ = "__main__", "autograder_" + f.__name__, f.__doc__
@@ -154,40 +163,68 @@ def cluster_pool(client):
 
 
 def grade_here(task: dict, argv: list[str], timeout: float) -> dict:
-    """Grade one submission on this Dask worker, in the course root (the working directory), with this thread's
-    grading worker (started on its first task, replaced as the local runner replaces one): the local runner's
-    reply, plus the host's name; ``{"died": why, "log": ...}`` when the grading worker died or hung."""
+    """Grade one submission on this Dask worker, in the course root (the working directory), with an idle grading
+    worker of this process (started ahead by :func:`prestart_here`, or now; replaced as the local runner replaces
+    one): the local runner's reply, plus the host's name; ``{"died": why, "log": ...}`` when the grading worker
+    died or hung."""
     import socket
 
-    from .handle import Worker, WorkerDied
-    from .pool import MAX_TASKS_PER_WORKER, _tail
+    from .handle import WorkerDied
+    from .pool import _tail
 
     root, host = Path.cwd(), socket.gethostname()
     if not (root / "submitted" / task["student"] / task["assignment"]).is_dir():
         return {"student": task["student"], "died": "the Dask worker on %s finds no submitted/%s/%s under %s: the "
                 "course must be at the same path, on shared storage, on every host"
                 % (host, task["student"], task["assignment"], root)}
-    key = threading.get_ident()
-    kept = _KEPT.pop(key, None)
-    if kept is not None and (kept[0] != argv or not kept[1].alive() or kept[1].tasks >= MAX_TASKS_PER_WORKER):
-        kept[1].close()
-        kept = None
-    if kept is None:
-        import tempfile
-
-        from .env import worker_env
-
-        folder = Path(tempfile.mkdtemp(prefix="autograder-dask-%d-" % os.getpid()))
-        worker = Worker(root, argv, worker_env(root, _threads_here()), folder / "worker.log")
-        kept = (list(argv), worker, folder)
-    worker, folder = kept[1], kept[2]
+    worker, folder = _idle_worker(root, argv)
     try:
         reply = worker.grade(dict(task, fault_log=str(folder / "faults.jsonl")), timeout, threading.Event())
     except WorkerDied as exc:
         worker.kill()
         return {"student": task["student"], "died": "%s, on %s" % (exc, host), "log": _tail(folder / "worker.log")}
-    _KEPT[key] = kept
+    with _IDLE_LOCK:
+        _IDLE.append((list(argv), worker, folder))
     return dict(reply, host=host)
+
+
+def prestart_here(argv: list[str], dask_worker=None) -> int:
+    """Start this Dask worker's grading workers ahead (one per thread), while the grading process still reads
+    the class, as the local runner's template imports meanwhile; the number started."""
+    threads = max(1, dask_worker.state.nthreads) if dask_worker is not None else _threads_here()
+    with _IDLE_LOCK:
+        missing = threads - sum(1 for kept in _IDLE if kept[0] == list(argv))
+    for _ in range(missing):
+        kept = _start_worker(Path.cwd(), argv)
+        with _IDLE_LOCK:
+            _IDLE.append(kept)
+    return max(0, missing)
+
+
+def _idle_worker(root: Path, argv: list[str]):
+    """(an idle grading worker of this process for ``argv``, its folder), started now if there is none."""
+    from .pool import MAX_TASKS_PER_WORKER
+
+    while True:
+        with _IDLE_LOCK:
+            if not _IDLE:
+                break
+            kept = _IDLE.pop()
+        if kept[0] == list(argv) and kept[1].alive() and kept[1].tasks < MAX_TASKS_PER_WORKER:
+            return kept[1], kept[2]
+        kept[1].close()
+    _, worker, folder = _start_worker(root, argv)
+    return worker, folder
+
+
+def _start_worker(root: Path, argv: list[str]) -> tuple:
+    import tempfile
+
+    from .env import worker_env
+    from .handle import Worker
+
+    folder = Path(tempfile.mkdtemp(prefix="autograder-dask-%d-" % os.getpid()))
+    return list(argv), Worker(root, argv, worker_env(root, _threads_here()), folder / "worker.log"), folder
 
 
 def _threads_here() -> int:

@@ -123,6 +123,7 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
             result.jobs = max(1, jobs or min(len(students), cluster_mod.MAX_IN_FLIGHT))
             result.cluster = "%s (%d worker threads at the start)" % (cluster, cluster_mod.threads(client))
             direct, use_template, extra_workers = True, False, 0
+            cluster_mod.prestart(client, worker_argv(timeout, mode))  # while this process reads the class
         jobs = result.jobs
         work = course.state_dir(root) / "runner" / ("run-%d-%d" % (os.getpid(), time.time_ns()))
         work.mkdir(parents=True)
@@ -162,6 +163,12 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
     return result
 
 
+def worker_argv(timeout: int | None, mode: str) -> list[str]:
+    """The command-line settings of every worker of a run: the cell time limit asked for, and the sandbox as
+    decided once for the run (:func:`sandbox_preflight`)."""
+    return (["--Execute.timeout=%d" % timeout] if timeout is not None else []) + ["--SafeExecute.sandbox=%s" % mode]
+
+
 @contextlib.contextmanager
 def _cluster_client(root: Path, address: str | None):
     """A client of the Dask scheduler at ``address`` (None without one), once the gradebook is known to be on a
@@ -188,8 +195,7 @@ class _Pool:
         self.snapshot = work / "template.db"
         if not direct:
             snapshot(db_url, self.snapshot)
-        self.argv = ["--Execute.timeout=%d" % timeout] if timeout is not None else []
-        self.argv.append("--SafeExecute.sandbox=%s" % mode)  # as decided once for the run (sandbox_preflight)
+        self.argv = worker_argv(timeout, mode)
         self.env = worker_env(root, result.jobs)
         result.workers = self.nworkers = min(result.jobs + extra, len(todo))
         self.pending: queue.Queue = queue.Queue()
