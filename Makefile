@@ -13,7 +13,7 @@ ifneq ($(SHARED_BANKNOTE),)
 export BANKNOTE_DATA_DIR ?= $(abspath ../shared/data/banknote)
 endif
 
-.PHONY: demo test test-fast bench bench-ref release notebooks venv sandbox browser clean-grading
+.PHONY: demo test test-fast bench bench-cluster bench-ref release notebooks venv sandbox browser postgres clean-grading
 
 venv: $(STAMP)
 
@@ -25,6 +25,11 @@ sandbox:
 # Debian's Chromium for the browser tests (never a downloaded browser); skipped, with the reason, without it
 browser:
 	@tools/system-packages.sh chromium
+
+# Debian's PostgreSQL server binaries, for the throw-away gradebook server of the cluster tests and bench-cluster;
+# the tests that need it are skipped, with the reason, without it
+postgres:
+	@tools/system-packages.sh postgresql
 
 $(STAMP): requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -51,7 +56,7 @@ TEST_THREADS := TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 OMP_NUM_THREAD
 KERNEL_FILES := $(shell grep -l -E 'copy_course|graded_course|graded_class|make_course|cli\.main' grader_tests/test_*.py)
 IN_PROCESS_FILES := $(filter-out $(KERNEL_FILES),$(wildcard grader_tests/test_*.py))
 STARVING_FILES := $(shell grep -l -E 'mark\.starving|\bstarved\b' grader_tests/test_*.py)
-test: $(STAMP) sandbox browser
+test: $(STAMP) sandbox browser postgres
 	@status=0; \
 	$(TEST_THREADS) $(PY) -m pytest $(KERNEL_FILES) -m "not starving" -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
 	  --durations=15 || status=$$?; \
@@ -65,6 +70,11 @@ test-fast: $(STAMP) sandbox
 # time grading a synthetic class: nbgrader's serial loop, the parallel runner, bare execution
 bench: $(STAMP) sandbox
 	$(PY) -m autograder bench
+
+# grading on a local Dask cluster (a scheduler and 2 single-threaded workers, separate processes, a throw-away
+# PostgreSQL gradebook) against the local runner on the same cores: one JSON line (docs/grading-a-class.md)
+bench-cluster: $(STAMP) sandbox postgres
+	$(PY) -m autograder.bench_cluster
 
 bench-ref: $(STAMP)
 	$(PY) bench/bench_reference.py

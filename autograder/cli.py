@@ -31,11 +31,12 @@ def cmd_grade(args) -> int:
         print("no submissions of %s in %s" % (args.assignment, root / "submitted"))
         return 1
     runner.sandbox_preflight(root, "none" if args.no_sandbox else None)  # refuse before saying anything else
-    print("grading %d submission(s) of %s, %d at a time ..." % (len(students), args.assignment,
-                                                               args.jobs or cores()), flush=True)
+    where = "on the Dask cluster at %s" % args.cluster if args.cluster else "%d at a time" % (args.jobs or cores())
+    print("grading %d submission(s) of %s, %s ..." % (len(students), args.assignment, where), flush=True)
     try:
         result = runner.run(root, args.assignment, students, jobs=args.jobs, force=args.force,
-                            timeout=args.timeout, verbose=args.verbose, sandbox="none" if args.no_sandbox else None)
+                            timeout=args.timeout, verbose=args.verbose, sandbox="none" if args.no_sandbox else None,
+                            cluster=args.cluster)
     except KeyboardInterrupt:
         print("interrupted: the grades recorded so far are kept; run the same command again to grade the rest")
         return 130
@@ -140,6 +141,14 @@ def print_summary(root: Path, assignment: str, students: list[str]) -> None:
     print("marks: + full, ~ partial, x wrong, - no answer (auto-graded points only; hand-graded ones come later)")
 
 
+def add_cluster_argument(parser: argparse.ArgumentParser) -> None:
+    """``--cluster tcp://HOST:PORT``, for every command that grades (passed on as ``runner.run(cluster=...)``)."""
+    parser.add_argument("--cluster", metavar="tcp://HOST:PORT",
+                        help="grade each submission as a task on this Dask scheduler's workers (started with "
+                             "`dask worker tcp://HOST:PORT` in the course root); the gradebook must be on a "
+                             "database server (docs/grading-a-class.md)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m autograder", description=__doc__.splitlines()[0])
     p.add_argument("--root", help="course root (default: this repository)")
@@ -155,6 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--no-sandbox", action="store_true",
                    help="grade without bubblewrap's isolation, on purpose (resource limits only; the same as "
                         "c.SafeExecute.sandbox = \"none\" in nbgrader_config.py)")
+    add_cluster_argument(g)
     g.set_defaults(func=cmd_grade)
 
     from . import bench

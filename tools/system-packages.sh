@@ -3,6 +3,8 @@
 # and says so where it does not: nothing here ever fails the command that called it.
 #   bubblewrap          the kernel sandbox (autograder/sandbox.py); without it `grade` refuses to run
 #   chromium            the browser tests (grader_tests/test_*_browser.py); without it they are skipped
+#   postgresql          a throw-away PostgreSQL server for the gradebook tests (autograder/throwaway.py); without
+#                       it they are skipped
 # Usage: tools/system-packages.sh PACKAGE...
 set -u
 
@@ -11,6 +13,7 @@ program_of() {
     bubblewrap) echo bwrap ;;
     chromium) echo chromium ;;
     chromium-driver) echo chromedriver ;;
+    postgresql) ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -1 ;;  # Debian keeps it off PATH
     *) echo "$1" ;;
   esac
 }

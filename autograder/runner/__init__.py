@@ -25,6 +25,9 @@
   ``XLA_PYTHON_CLIENT_PREALLOCATE=false`` (unless set), so that kernels sharing a GPU take memory as they need it.
 * **Server databases.** With a PostgreSQL (or any non-SQLite) ``db_url`` the workers write the gradebook
   themselves and there is nothing to merge (docs/grading-a-class.md).
+* **A Dask cluster** (:mod:`.cluster`). ``run(..., cluster="tcp://HOST:PORT")`` sends each submission as a task to a
+  Dask scheduler; a Dask worker, started in the course root, grades it with the same worker process as above. The
+  run around the tasks is this one; the gradebook must be on a server.
 
 What a run tells the instructor afterwards: :mod:`.summary`.
 """

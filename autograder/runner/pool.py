@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import grading
-from . import template
+from . import cluster as cluster_mod, template
 from .env import cores, sandbox_preflight, worker_env
 from ..gradebook import course_db, merge_submission, sqlite_url, open_gradebook, rows_from_json, snapshot, sqlite_path
 from .resume import graded_state
@@ -63,6 +63,7 @@ class RunResult:
     seconds: float = 0.0
     peak_rss: int = 0  # bytes: the largest worker + kernels seen
     sandbox: str = ""  # which sandbox graded the notebooks (the summary's line)
+    cluster: str = ""  # the Dask scheduler that graded them, if any
 
     def of(self, status: str) -> list[str]:
         return [s for s in self.students if self.outcomes[s].status == status]
@@ -93,7 +94,7 @@ def course_lock(root: Path):
 def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs: int | None = None,
         force: bool = False, timeout: int | None = None, progress: bool = True, verbose: bool = False,
         extra_workers: int | None = None, direct: bool | None = None, use_template: bool = True,
-        sandbox: str | None = None) -> RunResult:
+        sandbox: str | None = None, cluster: str | None = None) -> RunResult:
     """Autograde the submissions of ``students`` (all when None), ``jobs`` at a time (default: all cores).
 
     With ``jobs`` > 1 the pool holds ``EXTRA_WORKERS`` more workers than ``jobs`` (``extra_workers``
@@ -104,19 +105,26 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
     ``direct``: workers write the gradebook themselves (default: only for a server database, never SQLite).
     ``use_template``: fork workers from a template process that has imported nbgrader and the engine once
     (:mod:`autograder.runner.template`); False starts each worker as a process of its own. ``sandbox``: "none" or
-    "auto" instead of the course's ``SafeExecute.sandbox`` (:func:`sandbox_preflight`).
+    "auto" instead of the course's ``SafeExecute.sandbox`` (:func:`sandbox_preflight`). ``cluster``: the address of a
+    Dask scheduler (``tcp://HOST:PORT``) whose workers grade the submissions (:mod:`autograder.runner.cluster`;
+    ``jobs``, the submissions in flight, then defaults to all of them); the gradebook must be on a database server.
     """
     from .. import course
 
     root = Path(root).resolve()
     t0 = time.monotonic()
-    jobs = max(1, jobs or cores())
     mode, line, _ = sandbox_preflight(root, sandbox)
     students = list(students) if students is not None else grading.submissions(root, assignment)
-    result = RunResult(assignment, students, jobs=jobs, sandbox=line)
+    result = RunResult(assignment, students, jobs=max(1, jobs or cores()), sandbox=line)
     if not students:
         return result
-    with course_lock(root):
+    with course_lock(root), _cluster_client(root, cluster) as client:
+        if client is not None:
+            result.jobs = max(1, jobs or min(len(students), cluster_mod.MAX_IN_FLIGHT))
+            result.cluster = "%s (%d worker threads at the start)" % (cluster, cluster_mod.threads(client))
+            direct, use_template, extra_workers = True, False, 0
+            cluster_mod.prestart(client, worker_argv(timeout, mode))  # while this process reads the class
+        jobs = result.jobs
         work = course.state_dir(root) / "runner" / ("run-%d-%d" % (os.getpid(), time.time_ns()))
         work.mkdir(parents=True)
         tpl = None
@@ -142,9 +150,11 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
                     else:
                         todo.append(s)
             if todo:
-                _grade_all(root, assignment, todo, result, db_url=db_url, course_id=course_id, direct=direct,
-                           work=work, timeout=timeout, progress=progress, verbose=verbose, tpl=tpl, mode=mode,
-                           extra=(EXTRA_WORKERS if jobs > 1 else 0) if extra_workers is None else extra_workers)
+                pool = _Pool if client is None else cluster_mod.cluster_pool(client)
+                pool(root, assignment, todo, result, db_url=db_url, course_id=course_id, direct=direct, work=work,
+                     timeout=timeout, tpl=tpl, mode=mode,
+                     extra=(EXTRA_WORKERS if jobs > 1 else 0) if extra_workers is None else extra_workers
+                     ).run(progress, verbose)
         finally:
             if tpl is not None:
                 tpl.close()
@@ -153,10 +163,25 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
     return result
 
 
-def _grade_all(root, assignment, todo, result, *, db_url, course_id, direct, work, timeout, progress, verbose,
-               extra, tpl, mode):
-    _Pool(root, assignment, todo, result, db_url=db_url, course_id=course_id, direct=direct, work=work,
-          timeout=timeout, extra=extra, tpl=tpl, mode=mode).run(progress, verbose)
+def worker_argv(timeout: int | None, mode: str) -> list[str]:
+    """The command-line settings of every worker of a run: the cell time limit asked for, and the sandbox as
+    decided once for the run (:func:`sandbox_preflight`)."""
+    return (["--Execute.timeout=%d" % timeout] if timeout is not None else []) + ["--SafeExecute.sandbox=%s" % mode]
+
+
+@contextlib.contextmanager
+def _cluster_client(root: Path, address: str | None):
+    """A client of the Dask scheduler at ``address`` (None without one), once the gradebook is known to be on a
+    server; closed at the end of the run."""
+    if not address:
+        yield None
+        return
+    cluster_mod.require_server_db(course_db(root)[0], address)
+    client = cluster_mod.connect(address)
+    try:
+        yield client
+    finally:
+        client.close()
 
 
 class _Pool:
@@ -170,8 +195,7 @@ class _Pool:
         self.snapshot = work / "template.db"
         if not direct:
             snapshot(db_url, self.snapshot)
-        self.argv = ["--Execute.timeout=%d" % timeout] if timeout is not None else []
-        self.argv.append("--SafeExecute.sandbox=%s" % mode)  # as decided once for the run (sandbox_preflight)
+        self.argv = worker_argv(timeout, mode)
         self.env = worker_env(root, result.jobs)
         result.workers = self.nworkers = min(result.jobs + extra, len(todo))
         self.pending: queue.Queue = queue.Queue()
@@ -271,7 +295,7 @@ class _Pool:
     def sample(self) -> None:
         while not self.stop.wait(1.0):  # a kernel's memory stays up for seconds: once a second is enough
             with self.live_lock:
-                pids = [w.pid for w in self.live.values()]
+                pids = [w.pid for w in self.live.values() if w.pid is not None]
             if pids:
                 self.result.peak_rss = max([self.result.peak_rss] + list(tree_rss(pids).values()))
 

@@ -35,6 +35,8 @@ def summary_lines(result: RunResult, root: Path) -> list[str]:
         lines.append("  graded on a machine too busy for its time limits (a cell ran out of time while its kernel "
                      "mostly waited for a CPU, twice): %s; grade again when the machine is quiet: "
                      "--force %s" % (", ".join(busy), " ".join("--student " + s for s in busy)))
+    if result.cluster:
+        lines.append("graded on the Dask cluster at %s" % result.cluster)
     if result.sandbox:
         lines.append(result.sandbox)
     devices = devices_seen(root, result.assignment, graded + skipped)
