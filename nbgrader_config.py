@@ -93,6 +93,18 @@ c.Autograde.autograde_preprocessors = [
 # (write such messages for students to read: an assert's message may state the expected value).
 c.JudgeCells.show_hidden_messages = False
 
+# Pages in HTML (feedback and the formgrader's submission view): formulas turned into MathML when the page is made,
+# and nbconvert's MathJax loader (a CDN) replaced by the course's template folder, so nothing is fetched
+# (autograder/outputs/mathml.py). The formgrader reads this file too, after its own settings: its templates'
+# folder stays on the list.
+import nbgrader  # noqa: E402
+
+c.HTMLExporter.preprocessors = ["autograder.outputs.mathml.RenderMath"]
+c.HTMLExporter.extra_template_basedirs = [
+    os.path.join(ROOT, "autograder", "outputs", "templates"),
+    os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"),
+]
+
 # Feedback pages: the verdict summary first (see autograder/outputs/feedback.py).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
