@@ -99,10 +99,16 @@ c.JudgeCells.show_hidden_messages = False
 # folder stays on the list.
 import nbgrader  # noqa: E402
 
-c.HTMLExporter.preprocessors = ["autograder.outputs.mathml.RenderMath"]
-c.HTMLExporter.extra_template_basedirs = [
-    os.path.join(ROOT, "autograder", "outputs", "templates"),
-    os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates"),
+# Each graded cell is named by its question number and title, on every page (autograder/outputs/pages.py).
+NBGRADER_TEMPLATES = os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates")
+c.HTMLExporter.preprocessors = ["autograder.outputs.mathml.RenderMath", "autograder.outputs.pages.PageView"]
+c.HTMLExporter.extra_template_basedirs = [os.path.join(ROOT, "autograder", "outputs", "templates"), NBGRADER_TEMPLATES]
+# Feedback pages only (the formgrader keeps its own template): nbgrader's feedback template, extended by the course
+# (autograder/outputs/templates/autograder_feedback); the paths are nbgrader's stylesheet's and its templates'.
+c.GenerateFeedback.HTMLExporter.template_name = "autograder_feedback"
+c.GenerateFeedback.HTMLExporter.extra_template_paths = [
+    os.path.join(os.path.dirname(NBGRADER_TEMPLATES), "static", "node_modules", "bootstrap", "dist", "css"),
+    NBGRADER_TEMPLATES,
 ]
 
 # Feedback pages: the verdict summary first (see autograder/outputs/feedback.py).

@@ -213,8 +213,9 @@ def render_text(v: dict) -> str:
 def render_html(v: dict) -> str:
     e = html.escape
     color = STATUS_COLOR[v["status"]]
-    parts = ['<div class="autograder-verdict" data-status="%s" style="border-left:4px solid %s;padding:4px 10px">'
-             % (e(v["status"]), color),
+    # the question id is for tools (data-question), never in the text a student reads
+    parts = ['<div class="autograder-verdict" data-status="%s" data-question="%s" '
+             'style="border-left:4px solid %s;padding:4px 10px">' % (e(v["status"]), e(v["question"]), color),
              '<b style="color:%s">%s %s</b> &mdash; <b>%g / %g points</b>'
              % (color, STATUS_MARK[v["status"]], e(v["title"]), v["points"], v["max_points"])]
     if v.get("mistake"):
@@ -232,7 +233,7 @@ def render_html(v: dict) -> str:
         env = v["environment"]
         parts.append('<div style="color:#666;font-size:smaller">checked on Keras %s, backend %s, device %s</div>'
                      % (e(str(env.get("keras_version"))), e(str(env.get("keras_backend"))), e(str(env.get("device")))))
-    parts.append('<div style="color:#666;font-size:smaller">question id: %s</div></div>' % e(v["question"]))
+    parts.append("</div>")
     return "".join(parts)
 
 
