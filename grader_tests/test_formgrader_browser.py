@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,63 +24,16 @@ from nbgrader.utils import notebook_hash
 
 from autograder.outputs import feedback
 from autograder import specs, synth
-from e2e import JOBS, REPO_ROOT, TIMEOUT, copy_course, use_shared_banknote
+from browser import assert_formulas_rendered, chromium_page, free_port, require_browser, shot
+from e2e import JOBS, TIMEOUT, copy_course, use_shared_banknote
 from autograder.runner import run
 
 A = specs.get("02_losses")  # numpy only: its kernels start in a second, where 01's import Keras (7 CPU-seconds)
 [(MANUAL, MANUAL_POINTS)] = A.manual.items()  # the hand-graded answer the TA grades
 STUDENTS = ["correct", "mistakes-1", "blank"]
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = REPO_ROOT / "artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 GRADE, COMMENT = 1.5, "Right idea. Say which way the loss moves when the mouse nudges a weight."
 
 pytestmark = pytest.mark.slow
-
-
-def require_browser():
-    """Playwright's sync API, or a skip when Playwright or Debian's Chromium is missing."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip("no %s: apt-get install chromium (`make test` does, as root)" % CHROMIUM)
-    return sync_api
-
-
-@contextmanager
-def chromium_page(width: int = 1400, height: int = 900):
-    """A page of a fresh headless Chromium that can reach only this machine (loopback, files, data: URLs)."""
-    sync_api = require_browser()
-    profile = tempfile.mkdtemp(prefix="chromium-profile-")
-    try:
-        with sync_api.sync_playwright() as p:
-            context = p.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                                           viewport={"width": width, "height": height})
-            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-                ("http://127.0.0.1", "file://", "data:")) else route.abort())
-            page = context.new_page()
-            page.errors = []
-            page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-            try:
-                yield page
-            finally:
-                context.close()
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-
-
-def shot(page, name: str, locator=None) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / name
-    (locator or page).screenshot(path=str(path))
-    return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -288,3 +237,27 @@ def test_feedback_page_leads_with_points_verdict_and_hint(course):
         shot(page, "feedback-mistakes-1-page.png")
         shot(page, "feedback-mistakes-1-summary.png", summary)
         assert not [e for e in page.errors if "ERR_FAILED" not in e and "ERR_NAME_NOT_RESOLVED" not in e]
+
+
+def test_submission_view_renders_formulas_offline_without_scores_printed_under_verdicts(course, server):
+    """The formgrader's submission view of an answer awaiting grading, opened as a TA's bookmark (its URL with the
+    token), with the network cut off: MathML formulas, no script from elsewhere, a verdict under every judged
+    cell but neither its question id nor the points nbgrader printed there (Out[n]), and the hand-graded
+    answer's score field empty."""
+    with gradebook(course) as gb:
+        submission = gb.find_submission_notebook(A.notebook, A.name, "correct")
+        sid, pending = submission.id, gb.find_grade(MANUAL, A.notebook, A.name, "correct").manual_score is None
+    assert pending
+    with chromium_page() as page:
+        page.goto("%s/formgrader/submissions/%s/?token=%s" % (server["base"], sid, server["token"]))
+        score = page.locator("#" + MANUAL)
+        score.wait_for(timeout=60_000)
+        assert_formulas_rendered(page)
+        assert page.blocked == []
+        assert page.locator(".autograder-verdict").count() == len(A.questions)
+        text = page.locator("body").inner_text()
+        assert "question id:" not in text and "Out[" not in text
+        assert score.input_value() == ""
+        shot(page, "pages/formgrader-submission.png")
+        page.locator("mfrac").first.scroll_into_view_if_needed()
+        shot(page, "pages/formgrader-formula.png")

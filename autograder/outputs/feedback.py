@@ -117,7 +117,7 @@ def _manual_row(r: dict) -> str:
     points = "<b>%g</b> / %g" % (r["score"], r["points"]) if graded else "&ndash; / %g" % r["points"]
     badge = ('<span style="background:#ddf4ff;color:#0969da;border-radius:10px;padding:1px 8px;'
              'white-space:nowrap;font-weight:600">%s</span>'
-             % ("✎ graded by hand" if graded else "⧗ awaiting grading"))
+             % ("✎ graded by hand" if graded else "awaiting grading"))
     if r.get("comment"):
         comment = e(r["comment"])
     else:
