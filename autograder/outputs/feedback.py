@@ -39,11 +39,13 @@ class FeedbackSummary(NbGraderPreprocessor):
         if not any(i["verdict"] for i in items):
             return nb, resources
         pending = awaiting_grading(info, [i["grade_id"] for i in items if i["verdict"] is None])
+        names = pages.cell_names(nb)
         rows = []
         for i in items:
             nbg = i["cell"].metadata.get("nbgrader", {})
             if i["verdict"] is not None:
-                rows.append(dict(i["verdict"], number=i["number"], anchor=i["grade_id"]))
+                rows.append(dict(i["verdict"], number=i["number"], anchor=i["grade_id"],
+                                 message=pages.readable(i["verdict"]["message"], names)))
                 continue
             waiting = i["grade_id"] in pending
             if waiting:
@@ -51,7 +53,7 @@ class FeedbackSummary(NbGraderPreprocessor):
             rows.append({"manual": True, "number": i["number"], "anchor": i["grade_id"], "title": i["title"],
                          "score": None if waiting else nbg.get("score"), "points": nbg.get("points") or 0,
                          "comment": nbg.get("comment")})
-        faults = [f.message for f in recorded(nb, run=False)]
+        faults = [pages.readable(f.message, names) for f in recorded(nb, run=False)]
         nb.cells.insert(0, new_markdown_cell(summary_markdown(
             rows, faults, late_penalty=info.get("late_penalty") or 0.0,
             total=info.get("score"), max_total=info.get("max_score"))))

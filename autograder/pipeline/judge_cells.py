@@ -47,8 +47,8 @@ class JudgeCells(NbGraderPreprocessor):
                 v = self._judged(assignment, grade_id, state["contexts"][grade_id], cell, state["nonce"], timeout)
             else:  # a grade cell that appeared after injection: not ours to trust
                 continue
-            if v["status"] == "no answer" and faults:
-                v["message"] += " (note: %s)" % "; ".join(f.message for f in faults)
+            if v["status"] == "no answer" and faults:  # what happened to the notebook comes first
+                v["message"] = "%s; %s" % ("; ".join(f.message for f in faults), v["message"])
             cell.outputs = judge.verdict_outputs(v)
             cell.source = judge.public_source(source)
             cell.metadata[STATE_KEY] = {"verdict": v}
@@ -96,7 +96,8 @@ def notebook_faults(nb, timeout) -> list[FaultRecord]:
         if err and judge.ends_notebook(err[0]):
             break  # nothing after the kernel failed ran
         if any(o.get("output_type") == "error" and o.get("ename") == Fault.CELL_TIMEOUT.value for o in outputs):
-            faults.append(FaultRecord(Fault.CELL_TIMEOUT, "timed out after %s s in cell '%s'" % (timeout, name), name))
+            faults.append(FaultRecord(Fault.CELL_TIMEOUT, "timed out after %s s in cell '%s' (an endless loop?)" % (timeout, name),
+                                      name))
         elif err and meta.get("solution"):
             kind = Fault.STUB if err[0] == "NotImplementedError" else Fault.CELL_ERROR
             faults.append(FaultRecord(kind, "cell '%s' raised %s" % (name, judge.error_text(err[0], err[1][:200])),
