@@ -101,7 +101,9 @@ import nbgrader  # noqa: E402
 
 # Each graded cell is named by its question number and title, on every page (autograder/outputs/pages.py).
 NBGRADER_TEMPLATES = os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates")
-c.HTMLExporter.preprocessors = ["autograder.outputs.mathml.RenderMath", "autograder.outputs.pages.PageView"]
+# The formgrader's submission view opens with the feedback page's summary table (autograder/outputs/feedback.py).
+c.HTMLExporter.preprocessors = ["autograder.outputs.mathml.RenderMath",
+                                "autograder.outputs.feedback.FormgraderSummary", "autograder.outputs.pages.PageView"]
 c.HTMLExporter.extra_template_basedirs = [os.path.join(ROOT, "autograder", "outputs", "templates"), NBGRADER_TEMPLATES]
 # Feedback pages only (the formgrader keeps its own template): nbgrader's feedback template, extended by the course
 # (autograder/outputs/templates/autograder_feedback); the paths are nbgrader's stylesheet's and its templates'.

@@ -80,7 +80,8 @@ def server(course, tmp_path_factory):
     cmd = [os.path.join(os.path.dirname(sys.executable), "jupyter"), "lab", "--allow-root", "--no-browser",
            "--ServerApp.ip=127.0.0.1", "--ServerApp.port=%d" % port, "--ServerApp.port_retries=0",
            "--ServerApp.root_dir=%s" % course, "--IdentityProvider.token=%s" % token,
-           "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+           "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+           "--IdentityProvider.cookie_options=path=/"]
     log = open(home / "server.log", "w")
     proc = subprocess.Popen(cmd, cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = "http://127.0.0.1:%d" % port
@@ -239,25 +240,41 @@ def test_feedback_page_leads_with_points_verdict_and_hint(course):
         assert not [e for e in page.errors if "ERR_FAILED" not in e and "ERR_NAME_NOT_RESOLVED" not in e]
 
 
-def test_submission_view_renders_formulas_offline_without_scores_printed_under_verdicts(course, server):
+def test_submission_view_opens_with_the_summary_and_renders_formulas_offline(course, server):
     """The formgrader's submission view of an answer awaiting grading, opened as a TA's bookmark (its URL with the
-    token), with the network cut off: MathML formulas, no script from elsewhere, a verdict under every judged
-    cell but neither its question id nor the points nbgrader printed there (Out[n]), and the hand-graded
-    answer's score field empty."""
+    token), with the network cut off: the feedback page's summary table first, its hand-graded row a link to the
+    score box; MathML formulas, no script from elsewhere; a verdict under every judged cell but neither its
+    question id nor the points nbgrader printed there (Out[n]); the formgrader's own scripts still fill the
+    score boxes (the judge's points) once they ask the API with the login the bookmark's token gave (the
+    server's cookie path, docs/ta-guide.md), and the hand-graded answer's box stays empty."""
     with gradebook(course) as gb:
         submission = gb.find_submission_notebook(A.notebook, A.name, "correct")
         sid, pending = submission.id, gb.find_grade(MANUAL, A.notebook, A.name, "correct").manual_score is None
     assert pending
+    first = A.questions[0]
     with chromium_page() as page:
         page.goto("%s/formgrader/submissions/%s/?token=%s" % (server["base"], sid, server["token"]))
-        score = page.locator("#" + MANUAL)
-        score.wait_for(timeout=60_000)
+        # the judge's points are the placeholder of a score box (a TA's number would be its value)
+        page.wait_for_function("id => document.getElementById(id) && document.getElementById(id).placeholder",
+                               arg=first.name, timeout=60_000)
+        assert float(page.locator("#" + first.name).get_attribute("placeholder")) == first.points
+        assert page.locator("#" + MANUAL).input_value() == page.locator("#" + MANUAL).get_attribute("placeholder") == ""
         assert_formulas_rendered(page)
-        assert page.blocked == []
+        assert page.blocked == [] and page.errors == []
+
+        summary = page.locator(".autograder-summary")
+        assert summary.bounding_box()["y"] < page.locator(".autograder-verdict").first.bounding_box()["y"]
+        assert summary.locator("tbody tr").count() == len(A.questions) + len(A.manual)
+        shot(page, "pages/formgrader-submission.png")
+        link = summary.locator("tr[data-status=manual] a[href='#%s']" % MANUAL).last
+        assert link.inner_text() == "grade this answer"
+        link.click()
+        page.wait_for_function("id => { const r = document.getElementById(id).getBoundingClientRect();"
+                               " return r.top >= 0 && r.bottom <= window.innerHeight; }", arg=MANUAL)
+        shot(page, "pages/formgrader-answer-to-grade.png")
+
         assert page.locator(".autograder-verdict").count() == len(A.questions)
         text = page.locator("body").inner_text()
         assert "question id:" not in text and "Out[" not in text
-        assert score.input_value() == ""
-        shot(page, "pages/formgrader-submission.png")
         page.locator("mfrac").first.scroll_into_view_if_needed()
         shot(page, "pages/formgrader-formula.png")

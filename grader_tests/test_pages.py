@@ -88,3 +88,22 @@ def test_an_answer_awaiting_grading_is_named_and_not_counted():
     graded = feedback.summary_markdown([auto, dict(waiting, score=1.5)], [], total=17.5, max_total=20.0)
     assert "Your results: 17.5 / 20 points" in graded and "graded by hand 1.5 / 2" in graded
     assert "awaiting" not in graded
+
+
+def test_the_formgrader_summary_is_for_the_formgrader_only():
+    """An HTML exporter step both kinds of page go through: the formgrader's (its resources name a submission) opens
+    with the table, its hand-graded row a link to the score box; a feedback page is left to FeedbackSummary."""
+    nb = release_notebook()
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in {q.name for q in A.questions}:
+            q = A.question(gid)
+            cell.metadata[STATE_KEY] = {"verdict": {"title": q.title, "status": "correct", "points": q.points,
+                                                    "max_points": q.points, "message": "", "checks": []}}
+    before = len(nb.cells)
+    nb, _ = feedback.FormgraderSummary().preprocess(nb, {})
+    assert len(nb.cells) == before
+    nb, _ = feedback.FormgraderSummary().preprocess(nb, {"submission_id": "s1"})
+    table = nb.cells[0].source
+    assert "Auto-graded: 18 / 18 points" in table and '<a href="#explain_mouse">grade this answer</a>' in table
+    assert "display:none" not in table  # nbgrader's own formgrader page is left as it is

@@ -12,6 +12,7 @@ import html
 from pathlib import Path
 
 from nbformat.v4 import new_markdown_cell
+from nbconvert.preprocessors import Preprocessor
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .. import grading
@@ -39,25 +40,47 @@ class FeedbackSummary(NbGraderPreprocessor):
         if not any(i["verdict"] for i in items):
             return nb, resources
         pending = awaiting_grading(info, [i["grade_id"] for i in items if i["verdict"] is None])
-        names = pages.cell_names(nb)
-        rows = []
         for i in items:
-            nbg = i["cell"].metadata.get("nbgrader", {})
-            if i["verdict"] is not None:
-                rows.append(dict(i["verdict"], number=i["number"], anchor=i["grade_id"],
-                                 message=pages.readable(i["verdict"]["message"], names)))
-                continue
-            waiting = i["grade_id"] in pending
-            if waiting:
+            if i["grade_id"] in pending:
                 i["cell"].metadata.setdefault(STATE_KEY, {})["pending"] = True
-            rows.append({"manual": True, "number": i["number"], "anchor": i["grade_id"], "title": i["title"],
-                         "score": None if waiting else nbg.get("score"), "points": nbg.get("points") or 0,
-                         "comment": nbg.get("comment")})
-        faults = [pages.readable(f.message, names) for f in recorded(nb, run=False)]
+        rows, faults = summary_rows(nb, items, pending)
         nb.cells.insert(0, new_markdown_cell(summary_markdown(
             rows, faults, late_penalty=info.get("late_penalty") or 0.0,
             total=info.get("score"), max_total=info.get("max_score"))))
         return nb, resources
+
+
+class FormgraderSummary(Preprocessor):
+    """The formgrader's submission view opens with the same table, for the TA: each hand-graded answer's row
+    links to its score box (which may sit thousands of pixels down the page). An HTML exporter's step
+    (nbgrader_config.py); it acts only on the formgrader's pages (their resources name the submission)."""
+
+    def preprocess(self, nb, resources):
+        items = pages.graded_cells(nb)
+        if "submission_id" not in resources or not any(i["verdict"] for i in items):
+            return nb, resources
+        rows, faults = summary_rows(nb, items, set())
+        for r in rows:
+            if r.get("manual"):
+                r["score"], r["staff"] = None, True
+        nb.cells.insert(0, new_markdown_cell(summary_markdown(rows, faults, staff=True)))
+        return nb, resources
+
+
+def summary_rows(nb, items: list[dict], pending: set[str]) -> tuple[list[dict], list[str]]:
+    """The summary's rows (see :func:`summary_markdown`) and the faults of the run, cells named as on the page."""
+    names = pages.cell_names(nb)
+    rows = []
+    for i in items:
+        nbg = i["cell"].metadata.get("nbgrader", {})
+        if i["verdict"] is not None:
+            rows.append(dict(i["verdict"], number=i["number"], anchor=i["grade_id"],
+                             message=pages.readable(i["verdict"]["message"], names)))
+        else:
+            rows.append({"manual": True, "number": i["number"], "anchor": i["grade_id"], "title": i["title"],
+                         "score": None if i["grade_id"] in pending else nbg.get("score"),
+                         "points": nbg.get("points") or 0, "comment": nbg.get("comment")})
+    return rows, [pages.readable(f.message, names) for f in recorded(nb, run=False)]
 
 
 def awaiting_grading(info: dict, grade_ids: list[str]) -> set[str]:
@@ -86,13 +109,18 @@ def _what_to_look_at(v: dict) -> str:
     return e(v["message"])
 
 
-def _headline(rows: list[dict], total: float | None, max_total: float | None, late_penalty: float) -> list[str]:
+def _headline(rows: list[dict], total: float | None, max_total: float | None, late_penalty: float,
+              staff: bool = False) -> list[str]:
     """The points so far: graded answers only; what still awaits a grader is named, not counted."""
     auto = [r for r in rows if not r.get("manual")]
     manual = [r for r in rows if r.get("manual")]
     waiting = [r for r in manual if r["score"] is None]
     got = sum(r["points"] for r in auto)
     auto_max = sum(r["max_points"] for r in auto)
+    if staff:
+        return ["<h2>Auto-graded: %g / %g points</h2>" % (round(got, 2), auto_max),
+                "<p>%d %s to grade by hand below (%g points): each row's link leads to its score box.</p>"
+                % (len(manual), "answer" if len(manual) == 1 else "answers", sum(r["points"] for r in manual))]
     if total is None or not max_total:
         return ["<h2>Your results: %g / %g auto-graded points</h2>" % (round(got, 2), auto_max)]
     open_points = sum(r["points"] for r in waiting)
@@ -115,11 +143,15 @@ def _headline(rows: list[dict], total: float | None, max_total: float | None, la
 
 def _manual_row(r: dict) -> str:
     e = html.escape
+    if r.get("staff"):  # the formgrader: the score box is on the page, the row leads to it
+        return ('<tr data-status="manual"><td style="%s;color:#57606a">%d</td><td style="%s">%s</td>'
+                '<td style="%s;white-space:nowrap">/ %g</td><td style="%s">%s</td><td style="%s">'
+                '<a href="#%s">grade this answer</a></td></tr>'
+                % (CELL, r["number"], CELL, _title(r), CELL, r["points"], CELL, _badge_text("✎ graded by hand"),
+                   CELL, e(r["anchor"])))
     graded = r["score"] is not None
     points = "<b>%g</b> / %g" % (r["score"], r["points"]) if graded else "&ndash; / %g" % r["points"]
-    badge = ('<span style="background:#ddf4ff;color:#0969da;border-radius:10px;padding:1px 8px;'
-             'white-space:nowrap;font-weight:600">%s</span>'
-             % ("✎ graded by hand" if graded else "awaiting grading"))
+    badge = _badge_text("✎ graded by hand" if graded else "awaiting grading")
     if r.get("comment"):
         comment = e(r["comment"])
     else:
@@ -131,13 +163,18 @@ def _manual_row(r: dict) -> str:
                CELL, comment))
 
 
+def _badge_text(text: str) -> str:
+    return ('<span style="background:#ddf4ff;color:#0969da;border-radius:10px;padding:1px 8px;'
+            'white-space:nowrap;font-weight:600">%s</span>' % text)
+
+
 def _title(r: dict) -> str:
     title = html.escape(str(r["title"]))
     return '<a href="#%s">%s</a>' % (html.escape(r["anchor"]), title) if r.get("anchor") else title
 
 
 def summary_markdown(rows: list[dict], faults: list[str], *, late_penalty: float = 0.0,
-                     total: float | None = None, max_total: float | None = None) -> str:
+                     total: float | None = None, max_total: float | None = None, staff: bool = False) -> str:
     """The summary cell: per question (in notebook order, numbered as on the rest of the page) the points, the
     verdict and the hint, or for a hand-graded answer its grade and comment; the faults of the run.
 
@@ -145,14 +182,15 @@ def summary_markdown(rows: list[dict], faults: list[str], *, late_penalty: float
     ``{"manual": True, number, anchor, title, score (None: awaiting grading), points, comment}``.
     ``total``/``max_total`` are the notebook's score after the late penalty and its maximum, as nbgrader's
     ``GetGrades`` puts them in the resources; without them the auto-graded points are the headline.
+    ``staff``: the formgrader's version (a TA reads it; nbgrader's own page around it is left as it is).
     """
     e = html.escape
     # nbgrader's feedback template lists every graded cell as "Test cell (Score: ...)" above the notebook and
     # heads the page with the notebook's score, answers awaiting grading counted as 0; this table says it with
     # verdicts, hints and links, so that heading is hidden and the table comes first
-    lines = ["<style>div#toc,body>.container>.panel>.panel-heading{display:none}</style>",
-             '<div class="autograder-summary" style="font-size:15px;line-height:1.45;margin-bottom:1.5em">']
-    lines += _headline(rows, total, max_total, late_penalty)
+    lines = [] if staff else ["<style>div#toc,body>.container>.panel>.panel-heading{display:none}</style>"]
+    lines.append('<div class="autograder-summary" style="font-size:15px;line-height:1.45;margin-bottom:1.5em">')
+    lines += _headline(rows, total, max_total, late_penalty, staff)
     if faults:
         lines.append('<p style="background:#fff8c5;border-left:4px solid #9a6700;padding:6px 10px">'
                      "<b>Problems while running your notebook:</b> %s</p>" % e("; ".join(faults)))
@@ -171,7 +209,7 @@ def summary_markdown(rows: list[dict], faults: list[str], *, late_penalty: float
                          CELL, _badge(r["status"]), CELL, _what_to_look_at(r)))
     lines.append("</tbody></table>")
     note = "Each question's full verdict, with every check, is shown under its grading cell below."
-    if not any(r.get("manual") for r in rows):
+    if not staff and not any(r.get("manual") for r in rows):
         note = "Hand-graded answers are added by the course staff. " + note
     lines.append('<p style="color:#57606a">%s</p></div>' % note)
     return "\n".join(lines)
