@@ -107,3 +107,42 @@ def test_the_formgrader_summary_is_for_the_formgrader_only():
     table = nb.cells[0].source
     assert "Auto-graded: 18 / 18 points" in table and '<a href="#explain_mouse">grade this answer</a>' in table
     assert "display:none" not in table  # nbgrader's own formgrader page is left as it is
+
+
+def verdict(q, status: str, mistake: dict | None = None) -> dict:
+    return {"question": A.qid(q), "title": q.title, "status": status, "max_points": q.points,
+            "points": q.points if status == "correct" else 0.0, "message": "checked", "checks": [], "mistake": mistake}
+
+
+def test_what_a_question_builds_on_is_declared_once_and_named_where_it_explains_a_failure():
+    """02's spec: the mean cross-entropy builds on the per-example one. When that one failed, a named mistake of the
+    mean keeps its name and says the earlier answer may be the cause; a visible check of the mean that raised says
+    which answer to fix; a visible check of a question whose earlier answers passed gets no such note."""
+    from nbformat.v4 import new_output
+
+    from autograder.judging.judge import render_html
+    from autograder.pipeline.judge_cells import add_dependency_hints
+
+    nb = release_notebook()
+    status = {"cross_entropy_per_example": "incorrect", "cross_entropy_loss": "partial", "svm_loss_naive": "partial"}
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in {q.name for q in A.questions} and not cell.metadata["nbgrader"].get("solution"):
+            mistake = {"id": "m", "title": "a mistake", "hint": "a hint"} if gid == "cross_entropy_loss" else None
+            cell.metadata[STATE_KEY] = {"verdict": verdict(A.question(gid), status.get(gid, "correct"), mistake)}
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+    checks = {gid: next(c for c in reversed(nb.cells[:ids.index(gid)]) if c.cell_type == "code"
+                        and not c.metadata.get("nbgrader", {}).get("solution")) for gid in status}
+    for check in checks.values():  # each visible check raised
+        check.outputs = [new_output("error", ename="AssertionError", evalue="", traceback=[])]
+    add_dependency_hints(nb, A)
+
+    v = nb.cells[ids.index("cross_entropy_loss")].metadata[STATE_KEY]["verdict"]
+    assert v["builds_on"] == "the softmax cross-entropy of each example" and v["message"] == "checked"
+    assert "may come from there" in render_html(v)
+    notes = [o for o in checks["cross_entropy_loss"].outputs if o.output_type == "display_data"]
+    assert len(notes) == 1 and notes[0].data["text/plain"] == (
+        "This check also runs an earlier answer that did not pass its own checks (the softmax cross-entropy of each "
+        "example): fix that one first.")
+    assert [o.output_type for o in checks["svm_loss_naive"].outputs] == ["error"]
+    assert [o.output_type for o in checks["cross_entropy_per_example"].outputs] == ["error"]

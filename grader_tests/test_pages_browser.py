@@ -86,11 +86,14 @@ def test_feedback_page_renders_formulas_offline_and_leaves_pending_hand_grades_o
 
 
 def test_class_report_counts_answers_awaiting_grading(course, tmp_path):
-    """The report's hand-graded row: its heading's title, how many answers await a grader, and a mean of the grades
-    given so far only (none yet: no mean, not 0); the page fetches nothing."""
+    """The report's hand-graded row: its heading's title, its number as on the feedback pages, how many answers await
+    a grader, and a mean of the grades given so far only, saying of how many (none yet: no mean, not 0); the page
+    fetches nothing."""
     index = report.write(course, A.name, out_dir=tmp_path)
     grades = manual_grades(course)
     given = [m if m is not None else a for m, a in grades.values() if m is not None or a is not None]
+    waiting = len(grades) - len(given)
+    assert waiting == len(awaiting(course)) > 0
     with chromium_page(width=1300) as page:
         page.goto(index.as_uri())
         page.wait_for_load_state("load")
@@ -100,10 +103,11 @@ def test_class_report_counts_answers_awaiting_grading(course, tmp_path):
         header = page.locator("table", has=row).locator("th").all_inner_texts()
         got = dict(zip(header, cells))
         assert got["title"] == "Check your understanding (graded by hand)"
-        assert int(got["awaiting grading"]) == len(awaiting(course))
+        assert int(got["awaiting grading"]) == waiting
         mean = sum(given) / len(given) if given else None
         assert got["mean"] == ("none graded yet" if mean is None else
-                               "%s (%s%%)" % (_num(mean), _num(100 * mean / MANUAL_POINTS, 1)))
+                               "%s (%s%%)" % (_num(mean), _num(100 * mean / MANUAL_POINTS, 1))
+                               + ("\nof %d graded" % len(given) if waiting else ""))
         assert int(got["#"]) == [i.grade_id for i in report.layout_of(course, A.name).items].index(MANUAL) + 1
         assert not RAW_LATEX.search(page.locator("body").inner_text())
         row.scroll_into_view_if_needed()

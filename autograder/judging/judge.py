@@ -194,10 +194,18 @@ STATUSES = ("correct", "partial", "incorrect", "no answer")  # a verdict's statu
 STATUS_COLOR = {"correct": "#1a7f37", "partial": "#9a6700", "incorrect": "#cf222e", "no answer": "#cf222e"}
 
 
+def builds_on_text(v: dict) -> str:
+    """A named mistake in an answer that builds on a failed earlier one: the earlier one may be the cause."""
+    return ("This builds on %s, which did not pass its own checks: the mistake named here may come from there; "
+            "fix that first." % v["builds_on"])
+
+
 def render_text(v: dict) -> str:
     lines = ["%s %s: %g / %g points" % (STATUS_MARK[v["status"]], v["question"], v["points"], v["max_points"])]
     if v.get("mistake"):
         lines.append("  Known mistake: %s. %s" % (v["mistake"]["title"], v["mistake"]["hint"]))
+    if v.get("builds_on"):
+        lines.append("  " + builds_on_text(v))
     for c in v["checks"]:
         lines.append("  [%s] %s (%g/%g): %s" % ("x" if c["passed"] else " ", c["name"], c["points"],
                                                 c["max_points"], c["message"]))
@@ -221,6 +229,8 @@ def render_html(v: dict) -> str:
     if v.get("mistake"):
         parts.append('<div class="autograder-mistake"><b>Known mistake: %s.</b> %s</div>'
                      % (e(v["mistake"]["title"]), e(v["mistake"]["hint"])))
+    if v.get("builds_on"):
+        parts.append('<div class="autograder-builds-on">%s</div>' % e(builds_on_text(v)))
     if v["checks"]:
         parts.append("<ul>")
         for c in v["checks"]:

@@ -18,7 +18,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from .. import grading
 from ..pipeline.judge_cells import STATE_KEY, recorded
 from . import pages
-from ..judging.judge import STATUS_COLOR, STATUS_MARK
+from ..judging.judge import STATUS_COLOR, STATUS_MARK, builds_on_text
 
 STATUS_BACKGROUND = {"correct": "#dafbe1", "partial": "#fff8c5", "incorrect": "#ffebe9", "no answer": "#ffebe9"}
 CELL = "padding:6px 10px;border-bottom:1px solid #d0d7de;vertical-align:top;text-align:left"
@@ -103,7 +103,8 @@ def _badge(status: str) -> str:
 def _what_to_look_at(v: dict) -> str:
     e = html.escape
     if v.get("mistake"):
-        return "<b>%s.</b> %s" % (e(v["mistake"]["title"]), e(v["mistake"]["hint"]))
+        builds_on = " <i>%s</i>" % e(builds_on_text(v)) if v.get("builds_on") else ""
+        return "<b>%s.</b> %s%s" % (e(v["mistake"]["title"]), e(v["mistake"]["hint"]), builds_on)
     if v["status"] == "correct":
         return '<span style="color:#57606a">all checks passed</span>'
     return e(v["message"])

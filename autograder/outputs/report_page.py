@@ -191,6 +191,8 @@ def _questions(subs: list, max_score: float, questions: list[dict]) -> list[str]
         mistakes = "<br>".join("%s &times;%d" % (e(title), n) for _, title, n in q["mistakes"][:3])
         mean = ('<span class="muted">none graded yet</span>' if q["mean_points"] == "" else
                 "%s (%s%%)" % (_num(q["mean_points"]), _num(q["mean_percent"], 1)))
+        if q["pending"] and q["mean_points"] != "":  # a hand-graded mean of the few graded so far says so
+            mean += '<br><span class="muted">of %d graded</span>' % q["submissions"]
         out.append(_row(_Num(q["number"]), e(q["question"]), e(q["title"]), _Num("%g" % q["max_points"]), _Num(mean),
                         _Num("" if q["pass_rate"] == "" else "%.0f%%" % (100 * q["pass_rate"])),
                         *(_Num(q[k]) for k in ("correct", "partial", "incorrect", "no_answer", "pending")),
