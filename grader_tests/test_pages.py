@@ -70,6 +70,8 @@ def test_graded_cells_are_numbered_once_in_notebook_order_and_solution_cells_nam
     assert cells["solution_softmax"] == "your answer to Question 3" and cells["softmax"] == "Question 3"
     assert pages.readable("timed out after 30 s in cell 'solution_softmax'", cells) == \
         "timed out after 30 s in your answer to Question 3"
+    assert pages.readable("<div>cell &#x27;solution_softmax&#x27; raised</div>", cells) == \
+        "<div>your answer to Question 3 raised</div>"  # the verdict's HTML quotes the id escaped
     nb, _ = pages.PageView().preprocess(nb, {})
     assert nb.cells[[c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells].index("softmax")] \
         .metadata[STATE_KEY]["label"] == "Question 3: A numerically stable softmax"
@@ -138,7 +140,7 @@ def test_what_a_question_builds_on_is_declared_once_and_named_where_it_explains_
     add_dependency_hints(nb, A)
 
     v = nb.cells[ids.index("cross_entropy_loss")].metadata[STATE_KEY]["verdict"]
-    assert v["builds_on"] == "the softmax cross-entropy of each example" and v["message"] == "checked"
+    assert v["builds_on"] == ["the softmax cross-entropy of each example"] and v["message"] == "checked"
     assert "may come from there" in render_html(v)
     notes = [o for o in checks["cross_entropy_loss"].outputs if o.output_type == "display_data"]
     assert len(notes) == 1 and notes[0].data["text/plain"] == (

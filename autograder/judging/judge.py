@@ -196,8 +196,9 @@ STATUS_COLOR = {"correct": "#1a7f37", "partial": "#9a6700", "incorrect": "#cf222
 
 def builds_on_text(v: dict) -> str:
     """A named mistake in an answer that builds on a failed earlier one: the earlier one may be the cause."""
-    return ("This builds on %s, which did not pass its own checks: the mistake named here may come from there; "
-            "fix that first." % v["builds_on"])
+    failed = v["builds_on"]
+    return ("This builds on %s, which did not pass %s own checks: the mistake named here may come from there; "
+            "fix that first." % ("; ".join(failed), "its" if len(failed) == 1 else "their"))
 
 
 def render_text(v: dict) -> str:

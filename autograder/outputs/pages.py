@@ -64,7 +64,7 @@ def readable(text: str, names: dict[str, str]) -> str:
     return _CELL.sub(lambda m: names.get(m.group(1), m.group(0)), text) if names else text
 
 
-_CELL = re.compile(r"cell '([^']+)'")
+_CELL = re.compile(r"cell (?:'|&#x27;|&#39;)([^'&<]+)(?:'|&#x27;|&#39;)")  # as text, or quoted in HTML
 
 
 def label(item: dict) -> str:

@@ -131,20 +131,21 @@ def add_dependency_hints(nb, assignment) -> None:
     verdicts = {gid: c.metadata[STATE_KEY]["verdict"] for gid, c in cells.items()}
     judged = {q.name for q in assignment.questions}
 
-    def failed_uses(gid: str) -> str:
+    def failed_uses(gid: str) -> list[str]:
         if gid not in judged:
-            return ""
-        failed = [u for u in assignment.question(gid).uses if u in verdicts and verdicts[u]["status"] != "correct"]
-        return ", ".join(verdicts[u]["title"].lower() for u in failed)
+            return []
+        return [verdicts[u]["title"].lower() for u in assignment.question(gid).uses
+                if u in verdicts and verdicts[u]["status"] != "correct"]
 
     for gid, v in verdicts.items():
-        failed = failed_uses(gid) if v["status"] != "correct" else ""
+        failed = failed_uses(gid) if v["status"] != "correct" else []
         if not failed:
             continue
         if v.get("mistake"):
             v["builds_on"] = failed
         else:
-            v["message"] += " (note: this builds on %s, which did not pass its own checks: fix that first)" % failed
+            v["message"] += " (note: this builds on %s, which did not pass %s own checks: fix that first)" % (
+                "; ".join(failed), "its" if len(failed) == 1 else "their")
         cells[gid].outputs = judge.verdict_outputs(v)
     _visible_check_notes(nb, failed_uses)
 
@@ -158,8 +159,9 @@ def _visible_check_notes(nb, failed_uses) -> None:
         if is_autograded_cell(cell):
             failed = failed_uses(cell.metadata.nbgrader["grade_id"])
             for check in raised if failed else []:
-                text = ("This check also runs an earlier answer that did not pass its own checks (%s): fix that "
-                        "one first." % failed)
+                text = ("This check also runs %s that did not pass %s own checks (%s): fix %s first." % (
+                    "an earlier answer" if len(failed) == 1 else "earlier answers", "its" if len(failed) == 1
+                    else "their", "; ".join(failed), "that one" if len(failed) == 1 else "them"))
                 check.outputs.append(new_output("display_data", data={
                     "text/plain": text, "text/html": '<div class="autograder-builds-on">%s</div>' % html.escape(text)}))
             raised = []
