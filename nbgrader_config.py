@@ -93,6 +93,26 @@ c.Autograde.autograde_preprocessors = [
 # (write such messages for students to read: an assert's message may state the expected value).
 c.JudgeCells.show_hidden_messages = False
 
+# Pages in HTML (feedback and the formgrader's submission view): formulas turned into MathML when the page is made,
+# and nbconvert's MathJax loader (a CDN) replaced by the course's template folder, so nothing is fetched
+# (autograder/outputs/mathml.py). The formgrader reads this file too, after its own settings: its templates'
+# folder stays on the list.
+import nbgrader  # noqa: E402
+
+# Each graded cell is named by its question number and title, on every page (autograder/outputs/pages.py).
+NBGRADER_TEMPLATES = os.path.join(os.path.dirname(nbgrader.__file__), "server_extensions", "formgrader", "templates")
+# The formgrader's submission view opens with the feedback page's summary table (autograder/outputs/feedback.py).
+c.HTMLExporter.preprocessors = ["autograder.outputs.mathml.RenderMath",
+                                "autograder.outputs.feedback.FormgraderSummary", "autograder.outputs.pages.PageView"]
+c.HTMLExporter.extra_template_basedirs = [os.path.join(ROOT, "autograder", "outputs", "templates"), NBGRADER_TEMPLATES]
+# Feedback pages only (the formgrader keeps its own template): nbgrader's feedback template, extended by the course
+# (autograder/outputs/templates/autograder_feedback); the paths are nbgrader's stylesheet's and its templates'.
+c.GenerateFeedback.HTMLExporter.template_name = "autograder_feedback"
+c.GenerateFeedback.HTMLExporter.extra_template_paths = [
+    os.path.join(os.path.dirname(NBGRADER_TEMPLATES), "static", "node_modules", "bootstrap", "dist", "css"),
+    NBGRADER_TEMPLATES,
+]
+
 # Feedback pages: the verdict summary first (see autograder/outputs/feedback.py).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",

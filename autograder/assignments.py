@@ -16,7 +16,7 @@ import nbformat
 
 from . import specs
 from .judging.spec import Assignment
-from .pipeline.plain import title_of
+from .pipeline.plain import heading_title, title_of
 
 JUDGED, PLAIN, MANUAL = "judged", "plain", "manual"
 
@@ -115,7 +115,10 @@ def layout(root: Path, name: str) -> Layout:
     key = out.key
     for nb_name in out.notebooks:
         nb = nbformat.read(str(root / "source" / name / (nb_name + ".ipynb")), as_version=4)
+        heading = None  # a hand-graded answer is called by the heading above it
         for cell in nb.cells:
+            if cell.cell_type == "markdown":
+                heading = heading_title(cell.source) or heading
             meta = nbgrader_meta(cell)
             gid = meta.get("grade_id")
             if not gid or not (meta.get("grade") or meta.get("task")):
@@ -127,5 +130,5 @@ def layout(root: Path, name: str) -> Layout:
             elif is_plain_candidate(cell):
                 out.items.append(Item(nb_name, gid, PLAIN, points, qid, title_of(cell.source, gid)))
             else:
-                out.items.append(Item(nb_name, gid, MANUAL, points, qid, gid))
+                out.items.append(Item(nb_name, gid, MANUAL, points, qid, heading or gid))
     return out

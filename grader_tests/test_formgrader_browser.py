@@ -11,15 +11,11 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -28,63 +24,16 @@ from nbgrader.utils import notebook_hash
 
 from autograder.outputs import feedback
 from autograder import specs, synth
-from e2e import JOBS, REPO_ROOT, TIMEOUT, copy_course, use_shared_banknote
+from browser import assert_formulas_rendered, chromium_page, free_port, require_browser, shot
+from e2e import JOBS, TIMEOUT, copy_course, use_shared_banknote
 from autograder.runner import run
 
 A = specs.get("02_losses")  # numpy only: its kernels start in a second, where 01's import Keras (7 CPU-seconds)
 [(MANUAL, MANUAL_POINTS)] = A.manual.items()  # the hand-graded answer the TA grades
 STUDENTS = ["correct", "mistakes-1", "blank"]
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = REPO_ROOT / "artifacts"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 GRADE, COMMENT = 1.5, "Right idea. Say which way the loss moves when the mouse nudges a weight."
 
 pytestmark = pytest.mark.slow
-
-
-def require_browser():
-    """Playwright's sync API, or a skip when Playwright or Debian's Chromium is missing."""
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip("no %s: apt-get install chromium (`make test` does, as root)" % CHROMIUM)
-    return sync_api
-
-
-@contextmanager
-def chromium_page(width: int = 1400, height: int = 900):
-    """A page of a fresh headless Chromium that can reach only this machine (loopback, files, data: URLs)."""
-    sync_api = require_browser()
-    profile = tempfile.mkdtemp(prefix="chromium-profile-")
-    try:
-        with sync_api.sync_playwright() as p:
-            context = p.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                                           viewport={"width": width, "height": height})
-            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-                ("http://127.0.0.1", "file://", "data:")) else route.abort())
-            page = context.new_page()
-            page.errors = []
-            page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
-            page.on("pageerror", lambda exc: page.errors.append(str(exc)))
-            try:
-                yield page
-            finally:
-                context.close()
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-
-
-def shot(page, name: str, locator=None) -> Path:
-    ARTIFACTS.mkdir(exist_ok=True)
-    path = ARTIFACTS / name
-    (locator or page).screenshot(path=str(path))
-    return path
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +80,8 @@ def server(course, tmp_path_factory):
     cmd = [os.path.join(os.path.dirname(sys.executable), "jupyter"), "lab", "--allow-root", "--no-browser",
            "--ServerApp.ip=127.0.0.1", "--ServerApp.port=%d" % port, "--ServerApp.port_retries=0",
            "--ServerApp.root_dir=%s" % course, "--IdentityProvider.token=%s" % token,
-           "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+           "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+           "--IdentityProvider.cookie_options=path=/"]
     log = open(home / "server.log", "w")
     proc = subprocess.Popen(cmd, cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     base = "http://127.0.0.1:%d" % port
@@ -266,7 +216,7 @@ def test_feedback_page_leads_with_points_verdict_and_hint(course):
         page.goto(page_path.as_uri())
         summary = page.locator(".autograder-summary")
         summary.wait_for()
-        rows = summary.locator("tbody tr[data-status]:not([data-status=manual])")
+        rows = summary.locator("tbody tr[data-status]:not([data-status=manual]):not([data-status=pending])")
         assert rows.count() == len(A.questions)
         titles = {m.id: m.title for q in A.questions for m in q.mistakes}
         text = summary.inner_text()
@@ -288,3 +238,44 @@ def test_feedback_page_leads_with_points_verdict_and_hint(course):
         shot(page, "feedback-mistakes-1-page.png")
         shot(page, "feedback-mistakes-1-summary.png", summary)
         assert not [e for e in page.errors if "ERR_FAILED" not in e and "ERR_NAME_NOT_RESOLVED" not in e]
+
+
+def test_submission_view_opens_with_the_summary_and_renders_formulas_offline(course, server):
+    """The formgrader's submission view of an answer awaiting grading, opened as a TA's bookmark (its URL with the
+    token), with the network cut off: the feedback page's summary table first, its hand-graded row a link to the
+    score box; MathML formulas, no script from elsewhere; a verdict under every judged cell but neither its
+    question id nor the points nbgrader printed there (Out[n]); the formgrader's own scripts still fill the
+    score boxes (the judge's points) once they ask the API with the login the bookmark's token gave (the
+    server's cookie path, docs/ta-guide.md), and the hand-graded answer's box stays empty."""
+    with gradebook(course) as gb:
+        submission = gb.find_submission_notebook(A.notebook, A.name, "correct")
+        sid, pending = submission.id, gb.find_grade(MANUAL, A.notebook, A.name, "correct").manual_score is None
+    assert pending
+    first = A.questions[0]
+    with chromium_page() as page:
+        page.goto("%s/formgrader/submissions/%s/?token=%s" % (server["base"], sid, server["token"]))
+        # the judge's points are the placeholder of a score box (a TA's number would be its value)
+        page.wait_for_function("id => document.getElementById(id) && document.getElementById(id).placeholder",
+                               arg=first.name, timeout=60_000)
+        assert float(page.locator("#" + first.name).get_attribute("placeholder")) == first.points
+        manual = page.locator("#" + MANUAL)
+        assert manual.input_value() == "" and not manual.get_attribute("placeholder")
+        assert_formulas_rendered(page)
+        assert page.blocked == [] and page.errors == []
+
+        summary = page.locator(".autograder-summary")
+        assert summary.bounding_box()["y"] < page.locator(".autograder-verdict").first.bounding_box()["y"]
+        assert summary.locator("tbody tr").count() == len(A.questions) + len(A.manual)
+        shot(page, "pages/formgrader-submission.png")
+        link = summary.locator("tr[data-status=manual] a[href='#%s']" % MANUAL).last
+        assert link.inner_text() == "grade this answer"
+        link.click()
+        page.wait_for_function("id => { const r = document.getElementById(id).getBoundingClientRect();"
+                               " return r.top >= 0 && r.bottom <= window.innerHeight; }", arg=MANUAL)
+        shot(page, "pages/formgrader-answer-to-grade.png")
+
+        assert page.locator(".autograder-verdict").count() == len(A.questions)
+        text = page.locator("body").inner_text()
+        assert "question id:" not in text and "Out[" not in text
+        page.locator("mfrac").first.scroll_into_view_if_needed()
+        shot(page, "pages/formgrader-formula.png")

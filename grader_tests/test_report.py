@@ -2,12 +2,8 @@
 from __future__ import annotations
 
 import csv
-import os
 import re
-import shutil
 import statistics
-import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
@@ -16,13 +12,11 @@ import pytest
 from autograder.faults import Fault, FaultRecord
 from autograder import cli, grading, specs, synth
 from autograder.outputs import report
-from e2e import REPO_ROOT, TIMEOUT
+from browser import chromium_page, shot
+from e2e import TIMEOUT
 
 A = specs.get("01_forward_pass")
 STUDENTS = [s.name for s in synth.smoke_class(A)]
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -196,26 +190,6 @@ def test_page_is_self_contained(course):
         assert ">%s<" % student in page
 
 
-@contextmanager
-def chromium_page():
-    sync_api = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed")
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.skip("no %s: apt-get install chromium (`make test` does, as root)" % CHROMIUM)
-    profile = tempfile.mkdtemp(prefix="chromium-profile-")
-    try:
-        with sync_api.sync_playwright() as p:
-            context = p.chromium.launch_persistent_context(profile, executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                                           viewport={"width": 1200, "height": 900})
-            context.route("**/*", lambda route: route.continue_() if route.request.url.startswith(
-                ("file://", "data:")) else route.abort())
-            try:
-                yield context.new_page()
-            finally:
-                context.close()
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
-
-
 @pytest.mark.slow
 def test_report_renders_in_chromium_with_every_plot(course):
     """No console errors, no page errors, and each plot decoded (naturalWidth > 0)."""
@@ -228,6 +202,5 @@ def test_report_renders_in_chromium_with_every_plot(course):
         widths = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.complete ? i.naturalWidth : 0)")
         assert len(widths) == 4 and all(w > 0 for w in widths), widths
         assert page.locator("h1").inner_text() == "%s: class report" % A.name
-        (REPO_ROOT / "artifacts").mkdir(exist_ok=True)
-        page.screenshot(path=str(REPO_ROOT / "artifacts" / ("report-%s.png" % A.name)), full_page=True)
-    assert errors == []
+        shot(page, "report-%s.png" % A.name, full_page=True)
+    assert errors == [] and page.blocked == []

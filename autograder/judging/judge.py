@@ -194,10 +194,19 @@ STATUSES = ("correct", "partial", "incorrect", "no answer")  # a verdict's statu
 STATUS_COLOR = {"correct": "#1a7f37", "partial": "#9a6700", "incorrect": "#cf222e", "no answer": "#cf222e"}
 
 
+def builds_on_text(v: dict) -> str:
+    """A named mistake in an answer that builds on a failed earlier one: the earlier one may be the cause."""
+    failed = v["builds_on"]
+    return ("This builds on %s, which did not pass %s own checks: the mistake named here may come from there; "
+            "fix that first." % ("; ".join(failed), "its" if len(failed) == 1 else "their"))
+
+
 def render_text(v: dict) -> str:
     lines = ["%s %s: %g / %g points" % (STATUS_MARK[v["status"]], v["question"], v["points"], v["max_points"])]
     if v.get("mistake"):
         lines.append("  Known mistake: %s. %s" % (v["mistake"]["title"], v["mistake"]["hint"]))
+    if v.get("builds_on"):
+        lines.append("  " + builds_on_text(v))
     for c in v["checks"]:
         lines.append("  [%s] %s (%g/%g): %s" % ("x" if c["passed"] else " ", c["name"], c["points"],
                                                 c["max_points"], c["message"]))
@@ -213,13 +222,16 @@ def render_text(v: dict) -> str:
 def render_html(v: dict) -> str:
     e = html.escape
     color = STATUS_COLOR[v["status"]]
-    parts = ['<div class="autograder-verdict" data-status="%s" style="border-left:4px solid %s;padding:4px 10px">'
-             % (e(v["status"]), color),
+    # the question id is for tools (data-question), never in the text a student reads
+    parts = ['<div class="autograder-verdict" data-status="%s" data-question="%s" '
+             'style="border-left:4px solid %s;padding:4px 10px">' % (e(v["status"]), e(v["question"]), color),
              '<b style="color:%s">%s %s</b> &mdash; <b>%g / %g points</b>'
              % (color, STATUS_MARK[v["status"]], e(v["title"]), v["points"], v["max_points"])]
     if v.get("mistake"):
         parts.append('<div class="autograder-mistake"><b>Known mistake: %s.</b> %s</div>'
                      % (e(v["mistake"]["title"]), e(v["mistake"]["hint"])))
+    if v.get("builds_on"):
+        parts.append('<div class="autograder-builds-on">%s</div>' % e(builds_on_text(v)))
     if v["checks"]:
         parts.append("<ul>")
         for c in v["checks"]:
@@ -232,7 +244,7 @@ def render_html(v: dict) -> str:
         env = v["environment"]
         parts.append('<div style="color:#666;font-size:smaller">checked on Keras %s, backend %s, device %s</div>'
                      % (e(str(env.get("keras_version"))), e(str(env.get("keras_backend"))), e(str(env.get("device")))))
-    parts.append('<div style="color:#666;font-size:smaller">question id: %s</div></div>' % e(v["question"]))
+    parts.append("</div>")
     return "".join(parts)
 
 

@@ -9,15 +9,16 @@ score and comment, so the page reads well before a student scrolls.
 from __future__ import annotations
 
 import html
-import re
 from pathlib import Path
 
 from nbformat.v4 import new_markdown_cell
+from nbconvert.preprocessors import Preprocessor
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .. import grading
-from ..pipeline.judge_cells import recorded
-from ..judging.judge import STATUS_COLOR, STATUS_MARK
+from ..pipeline.judge_cells import STATE_KEY, recorded
+from . import pages
+from ..judging.judge import STATUS_COLOR, STATUS_MARK, builds_on_text
 
 STATUS_BACKGROUND = {"correct": "#dafbe1", "partial": "#fff8c5", "incorrect": "#ffebe9", "no answer": "#ffebe9"}
 CELL = "padding:6px 10px;border-bottom:1px solid #d0d7de;vertical-align:top;text-align:left"
@@ -25,32 +26,72 @@ HEAD = "padding:6px 10px;border-bottom:2px solid #8c959f;text-align:left;white-s
 
 
 class FeedbackSummary(NbGraderPreprocessor):
-    """Insert a summary of the verdicts as the first cell of the feedback page."""
+    """Insert a summary of the verdicts as the first cell of the feedback page.
+
+    A hand-graded answer no one has graded yet (no manual score in the gradebook, and nbgrader gave it none
+    because the student changed it) is *awaiting grading*: nbgrader counts it as 0, the page leaves it out
+    of the points so far and says how many points still await a grader. Its cell is marked for the page's
+    template (``autograder.pending``), which shows "awaiting grading" instead of a score.
+    """
 
     def preprocess(self, nb, resources):
-        rows, manual = [], []
-        heading = ""
-        for cell in nb.cells:
-            if cell.cell_type == "markdown" and cell.source.lstrip().startswith("#"):
-                heading = re.sub(r"^\d+[.)]\s*", "", cell.source.lstrip().splitlines()[0].lstrip("#").strip())
-            meta = cell.get("metadata", {})
-            v = meta.get("autograder", {}).get("verdict")
-            if v:
-                rows.append(dict(v, anchor=meta.get("nbgrader", {}).get("grade_id")))
-                continue
-            nbg = meta.get("nbgrader", {})
-            if isinstance(nbg, dict) and nbg.get("grade") and nbg.get("solution"):  # answered and graded by hand
-                manual.append({"grade_id": nbg.get("grade_id"), "title": heading or nbg.get("grade_id"),
-                               "score": nbg.get("score"), "points": nbg.get("points"),
-                               "comment": nbg.get("comment")})
-        if not rows:
-            return nb, resources
         info = resources.get("nbgrader", {}) if isinstance(resources, dict) else {}
-        faults = [f.message for f in recorded(nb, run=False)]
+        items = pages.graded_cells(nb)
+        if not any(i["verdict"] for i in items):
+            return nb, resources
+        pending = awaiting_grading(info, [i["grade_id"] for i in items if i["verdict"] is None])
+        for i in items:
+            if i["grade_id"] in pending:
+                i["cell"].metadata.setdefault(STATE_KEY, {})["pending"] = True
+        rows, faults = summary_rows(nb, items, pending)
         nb.cells.insert(0, new_markdown_cell(summary_markdown(
-            rows, faults, manual=manual, late_penalty=info.get("late_penalty") or 0.0,
+            rows, faults, late_penalty=info.get("late_penalty") or 0.0,
             total=info.get("score"), max_total=info.get("max_score"))))
         return nb, resources
+
+
+class FormgraderSummary(Preprocessor):
+    """The formgrader's submission view opens with the same table, for the TA: each hand-graded answer's row
+    links to its score box (which may sit thousands of pixels down the page). An HTML exporter's step
+    (nbgrader_config.py); it acts only on the formgrader's pages (their resources name the submission)."""
+
+    def preprocess(self, nb, resources):
+        items = pages.graded_cells(nb)
+        if "submission_id" not in resources or not any(i["verdict"] for i in items):
+            return nb, resources
+        rows, faults = summary_rows(nb, items, set())
+        for r in rows:
+            if r.get("manual"):
+                r["score"], r["staff"] = None, True
+        nb.cells.insert(0, new_markdown_cell(summary_markdown(rows, faults, staff=True)))
+        return nb, resources
+
+
+def summary_rows(nb, items: list[dict], pending: set[str]) -> tuple[list[dict], list[str]]:
+    """The summary's rows (see :func:`summary_markdown`) and the faults of the run, cells named as on the page."""
+    names = pages.cell_names(nb)
+    rows = []
+    for i in items:
+        nbg = i["cell"].metadata.get("nbgrader", {})
+        if i["verdict"] is not None:
+            rows.append(dict(i["verdict"], number=i["number"], anchor=i["grade_id"],
+                             message=pages.readable(i["verdict"]["message"], names)))
+        else:
+            rows.append({"manual": True, "number": i["number"], "anchor": i["grade_id"], "title": i["title"],
+                         "score": None if i["grade_id"] in pending else nbg.get("score"),
+                         "points": nbg.get("points") or 0, "comment": nbg.get("comment")})
+    return rows, [pages.readable(f.message, names) for f in recorded(nb, run=False)]
+
+
+def awaiting_grading(info: dict, grade_ids: list[str]) -> set[str]:
+    """The hand-graded cells of this submission that have neither a manual nor an automatic score yet."""
+    if not grade_ids or not info.get("db_url"):
+        return set()
+    from nbgrader.api import Gradebook
+
+    with Gradebook(info["db_url"]) as gb:
+        grades = [gb.find_grade(g, info["notebook"], info["assignment"], info["student"]) for g in grade_ids]
+        return {g.name for g in grades if g.manual_score is None and g.auto_score is None}
 
 
 def _badge(status: str) -> str:
@@ -62,41 +103,95 @@ def _badge(status: str) -> str:
 def _what_to_look_at(v: dict) -> str:
     e = html.escape
     if v.get("mistake"):
-        return "<b>%s.</b> %s" % (e(v["mistake"]["title"]), e(v["mistake"]["hint"]))
+        builds_on = " <i>%s</i>" % e(builds_on_text(v)) if v.get("builds_on") else ""
+        return "<b>%s.</b> %s%s" % (e(v["mistake"]["title"]), e(v["mistake"]["hint"]), builds_on)
     if v["status"] == "correct":
         return '<span style="color:#57606a">all checks passed</span>'
     return e(v["message"])
 
 
-def summary_markdown(verdicts: list[dict], faults: list[str], *, manual: list[dict] | None = None,
-                     late_penalty: float = 0.0, total: float | None = None,
-                     max_total: float | None = None) -> str:
-    """The summary cell: per question the points, the verdict and the hint; hand-graded answers; faults.
+def _headline(rows: list[dict], total: float | None, max_total: float | None, late_penalty: float,
+              staff: bool = False) -> list[str]:
+    """The points so far: graded answers only; what still awaits a grader is named, not counted."""
+    auto = [r for r in rows if not r.get("manual")]
+    manual = [r for r in rows if r.get("manual")]
+    waiting = [r for r in manual if r["score"] is None]
+    got = sum(r["points"] for r in auto)
+    auto_max = sum(r["max_points"] for r in auto)
+    if staff:
+        return ["<h2>Auto-graded: %g / %g points</h2>" % (round(got, 2), auto_max),
+                "<p>%d %s to grade by hand below (%g points): each row's link leads to its score box.</p>"
+                % (len(manual), "answer" if len(manual) == 1 else "answers", sum(r["points"] for r in manual))]
+    if total is None or not max_total:
+        return ["<h2>Your results: %g / %g auto-graded points</h2>" % (round(got, 2), auto_max)]
+    open_points = sum(r["points"] for r in waiting)
+    if waiting:
+        head = "<h2>Your results: %g of %g points so far, %g points awaiting grading</h2>" % (
+            round(total, 2), max_total - open_points, open_points)
+    else:
+        head = "<h2>Your results: %g / %g points</h2>" % (round(total, 2), max_total)
+    parts = ["auto-graded %g / %g" % (round(got, 2), auto_max)]
+    done = [r for r in manual if r["score"] is not None]
+    if done:
+        parts.append("graded by hand %g / %g" % (sum(r["score"] for r in done), sum(r["points"] for r in done)))
+    if waiting:
+        parts.append("%d %s awaiting grading (%g points, not counted yet)" % (
+            len(waiting), "answer" if len(waiting) == 1 else "answers", open_points))
+    if late_penalty:
+        parts.append('<span style="color:#cf222e">late penalty &minus;%g</span>' % late_penalty)
+    return [head, "<p>%s</p>" % " &middot; ".join(parts)]
 
+
+def _manual_row(r: dict) -> str:
+    e = html.escape
+    if r.get("staff"):  # the formgrader: the score box is on the page, the row leads to it
+        return ('<tr data-status="manual"><td style="%s;color:#57606a">%d</td><td style="%s">%s</td>'
+                '<td style="%s;white-space:nowrap">/ %g</td><td style="%s">%s</td><td style="%s">'
+                '<a href="#%s">grade this answer</a></td></tr>'
+                % (CELL, r["number"], CELL, _title(r), CELL, r["points"], CELL, _badge_text("✎ graded by hand"),
+                   CELL, e(r["anchor"])))
+    graded = r["score"] is not None
+    points = "<b>%g</b> / %g" % (r["score"], r["points"]) if graded else "&ndash; / %g" % r["points"]
+    badge = _badge_text("✎ graded by hand" if graded else "awaiting grading")
+    if r.get("comment"):
+        comment = e(r["comment"])
+    else:
+        comment = '<span style="color:#57606a">%s</span>' % (
+            "no comment" if graded else "a member of the course staff will grade this answer")
+    return ('<tr data-status="%s"><td style="%s;color:#57606a">%d</td><td style="%s">%s</td>'
+            '<td style="%s;white-space:nowrap">%s</td><td style="%s">%s</td><td style="%s">%s</td></tr>'
+            % ("manual" if graded else "pending", CELL, r["number"], CELL, _title(r), CELL, points, CELL, badge,
+               CELL, comment))
+
+
+def _badge_text(text: str) -> str:
+    return ('<span style="background:#ddf4ff;color:#0969da;border-radius:10px;padding:1px 8px;'
+            'white-space:nowrap;font-weight:600">%s</span>' % text)
+
+
+def _title(r: dict) -> str:
+    title = html.escape(str(r["title"]))
+    return '<a href="#%s">%s</a>' % (html.escape(r["anchor"]), title) if r.get("anchor") else title
+
+
+def summary_markdown(rows: list[dict], faults: list[str], *, late_penalty: float = 0.0,
+                     total: float | None = None, max_total: float | None = None, staff: bool = False) -> str:
+    """The summary cell: per question (in notebook order, numbered as on the rest of the page) the points, the
+    verdict and the hint, or for a hand-graded answer its grade and comment; the faults of the run.
+
+    ``rows``: a judge's verdict with ``number`` and ``anchor`` added, or for a hand-graded answer
+    ``{"manual": True, number, anchor, title, score (None: awaiting grading), points, comment}``.
     ``total``/``max_total`` are the notebook's score after the late penalty and its maximum, as nbgrader's
     ``GetGrades`` puts them in the resources; without them the auto-graded points are the headline.
+    ``staff``: the formgrader's version (a TA reads it; nbgrader's own page around it is left as it is).
     """
     e = html.escape
-    manual = manual or []
-    got = sum(v["points"] for v in verdicts)
-    auto_max = sum(v["max_points"] for v in verdicts)
-    # nbgrader's feedback template lists every graded cell as "Test cell (Score: ...)" above the notebook; this
-    # table says the same with verdicts, hints and links, so that list is hidden and the table comes first
-    lines = ["<style>div#toc{display:none}</style>",
-             '<div class="autograder-summary" style="font-size:15px;line-height:1.45;margin-bottom:1.5em">']
-    if total is not None and max_total:
-        lines.append("<h2>Your results: %g / %g points</h2>" % (round(total, 2), max_total))
-        parts = ["auto-graded %g / %g" % (round(got, 2), auto_max)]
-        if manual:
-            done = [m for m in manual if m["score"] is not None]
-            parts.append("graded by hand %g / %g" % (sum(m["score"] for m in done),
-                                                     sum(m["points"] or 0 for m in manual))
-                         + ("" if len(done) == len(manual) else " (not all graded yet)"))
-        if late_penalty:
-            parts.append('<span style="color:#cf222e">late penalty &minus;%g</span>' % late_penalty)
-        lines.append("<p>%s</p>" % " &middot; ".join(parts))
-    else:
-        lines.append("<h2>Your results: %g / %g auto-graded points</h2>" % (round(got, 2), auto_max))
+    # nbgrader's feedback template lists every graded cell as "Test cell (Score: ...)" above the notebook and
+    # heads the page with the notebook's score, answers awaiting grading counted as 0; this table says it with
+    # verdicts, hints and links, so that heading is hidden and the table comes first
+    lines = [] if staff else ["<style>div#toc,body>.container>.panel>.panel-heading{display:none}</style>"]
+    lines.append('<div class="autograder-summary" style="font-size:15px;line-height:1.45;margin-bottom:1.5em">')
+    lines += _headline(rows, total, max_total, late_penalty, staff)
     if faults:
         lines.append('<p style="background:#fff8c5;border-left:4px solid #9a6700;padding:6px 10px">'
                      "<b>Problems while running your notebook:</b> %s</p>" % e("; ".join(faults)))
@@ -104,33 +199,18 @@ def summary_markdown(verdicts: list[dict], faults: list[str], *, manual: list[di
                  'table-layout:auto"><thead><tr>%s</tr></thead><tbody>' % "".join(
                      '<th style="%s">%s</th>' % (HEAD, h) for h in ("#", "Question", "Points", "Verdict",
                                                                    "What to look at")))
-    for i, v in enumerate(verdicts, 1):
-        title = e(v["title"])
-        if v.get("anchor"):
-            title = '<a href="#%s">%s</a>' % (e(v["anchor"]), title)
+    for r in rows:
+        if r.get("manual"):
+            lines.append(_manual_row(r))
+            continue
         lines.append('<tr data-status="%s"><td style="%s;color:#57606a">%d</td><td style="%s">%s</td>'
                      '<td style="%s;white-space:nowrap"><b>%g</b> / %g</td><td style="%s">%s</td>'
                      '<td style="%s">%s</td></tr>' % (
-                         e(v["status"]), CELL, i, CELL, title, CELL, v["points"], v["max_points"], CELL,
-                         _badge(v["status"]), CELL, _what_to_look_at(v)))
-    i = len(verdicts)
-    for m in manual:
-        i += 1
-        graded = m["score"] is not None
-        points = "<b>%g</b> / %g" % (m["score"], m["points"] or 0) if graded else "&ndash; / %g" % (m["points"] or 0)
-        badge = ('<span style="background:#ddf4ff;color:#0969da;border-radius:10px;padding:1px 8px;'
-                 'white-space:nowrap;font-weight:600">%s</span>'
-                 % ("✎ graded by hand" if graded else "⧗ not graded yet"))
-        title = e(str(m["title"]))
-        if m.get("grade_id"):
-            title = '<a href="#%s">%s</a>' % (e(m["grade_id"]), title)
-        comment = e(m["comment"]) if m.get("comment") else '<span style="color:#57606a">no comment</span>'
-        lines.append('<tr data-status="manual"><td style="%s;color:#57606a">%d</td><td style="%s">%s</td>'
-                     '<td style="%s;white-space:nowrap">%s</td><td style="%s">%s</td><td style="%s">%s</td></tr>'
-                     % (CELL, i, CELL, title, CELL, points, CELL, badge, CELL, comment))
+                         e(r["status"]), CELL, r["number"], CELL, _title(r), CELL, r["points"], r["max_points"],
+                         CELL, _badge(r["status"]), CELL, _what_to_look_at(r)))
     lines.append("</tbody></table>")
     note = "Each question's full verdict, with every check, is shown under its grading cell below."
-    if not manual:
+    if not staff and not any(r.get("manual") for r in rows):
         note = "Hand-graded answers are added by the course staff. " + note
     lines.append('<p style="color:#57606a">%s</p></div>' % note)
     return "\n".join(lines)

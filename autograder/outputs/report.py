@@ -34,8 +34,9 @@ from ..pipeline.judge_cells import recorded
 from . import report_page
 
 MARKS = {"correct": "+", "partial": "~", "incorrect": "x", "no answer": "-"}
-QUESTION_COLUMNS = ["question", "title", "kind", "max_points", "submissions", "mean_points", "mean_percent",
-                    "pass_rate", "correct", "partial", "incorrect", "no_answer", "top_mistakes"]
+QUESTION_COLUMNS = ["number", "question", "title", "kind", "max_points", "submissions", "mean_points",
+                    "mean_percent", "pass_rate", "correct", "partial", "incorrect", "no_answer", "pending",
+                    "top_mistakes"]
 STUDENT_COLUMNS = ["student", "submitted", "graded", "score", "max_score", "auto_points", "manual_points",
                    "late_penalty", "needs_manual_grade", "seconds", "timing", "marks", "mistakes", "faults"]
 
@@ -190,7 +191,9 @@ def collect(root: Path, assignment: str) -> tuple[list[Submission], float]:
 
 
 def question_rows(layout: assignments.Layout | None, subs: list[Submission]) -> list[dict]:
-    """Per question: mean points, pass rate (share of fully correct answers), statuses, top mistakes."""
+    """Per question, in notebook order and numbered as the feedback pages number them (judged and hand-graded
+    answers together): mean points, pass rate (share of fully correct answers), statuses, top mistakes; for a
+    hand-graded answer, the mean of the grades given so far and how many answers await grading."""
     graded = [s for s in subs if s.graded]
     order = [i.qid for i in layout.auto()] if layout else sorted({q for s in graded for q in s.verdicts})
     points = {i.qid: i.points for i in layout.items} if layout else {}
@@ -207,7 +210,7 @@ def question_rows(layout: assignments.Layout | None, subs: list[Submission]) -> 
             "mean_percent": round(100 * mean / max_points, 1) if max_points else 0.0,
             "pass_rate": round(counts["correct"] / len(vs), 3) if vs else 0.0,
             "correct": counts["correct"], "partial": counts["partial"], "incorrect": counts["incorrect"],
-            "no_answer": counts["no answer"],
+            "no_answer": counts["no answer"], "pending": "",
             "mistakes": [(mid, title, n) for (mid, title), n in mistakes.most_common()],
             "top_mistakes": "; ".join("%s (%d)" % (mid, n) for (mid, _), n in mistakes.most_common(3)),
         })
@@ -215,13 +218,17 @@ def question_rows(layout: assignments.Layout | None, subs: list[Submission]) -> 
         cell, points = item.grade_id, item.points
         scores = [s.manual.get(cell) for s in subs if s.submitted and cell in s.manual]
         done = [x for x in scores if x is not None]
-        mean = statistics.fmean(done) if done else 0.0
-        out.append({"question": item.qid, "title": "%s (graded by hand)" % cell, "kind": "manual",
-                    "max_points": float(points), "submissions": len(done), "mean_points": round(mean, 3),
-                    "mean_percent": round(100 * mean / points, 1) if points and done else 0.0, "pass_rate": "",
-                    "correct": "", "partial": "", "incorrect": "", "no_answer": "", "mistakes": [],
-                    "top_mistakes": ""})
-    return out
+        mean = statistics.fmean(done) if done else None  # no grade given yet: no mean, not 0
+        out.append({"question": item.qid, "title": "%s (graded by hand)" % item.title, "kind": "manual",
+                    "max_points": float(points), "submissions": len(done),
+                    "mean_points": "" if mean is None else round(mean, 3),
+                    "mean_percent": round(100 * mean / points, 1) if points and mean is not None else "",
+                    "pass_rate": "", "correct": "", "partial": "", "incorrect": "", "no_answer": "",
+                    "pending": len(scores) - len(done), "mistakes": [], "top_mistakes": ""})
+    number = {i.qid: n for n, i in enumerate(layout.items, 1)} if layout else {}
+    for n, row in enumerate(out, 1):
+        row["number"] = number.get(row["question"], n)
+    return sorted(out, key=lambda r: r["number"])
 
 
 def student_rows(layout: assignments.Layout | None, subs: list[Submission], max_score: float) -> list[dict]:

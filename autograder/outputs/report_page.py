@@ -185,14 +185,17 @@ def _questions(subs: list, max_score: float, questions: list[dict]) -> list[str]
     e = html.escape
     out = ["<h2>Score distribution</h2>", _img(plot_scores(subs, max_score), "score distribution"),
            "<h2>Questions</h2>", _img(plot_questions(questions), "verdicts per question"),
-           _head("question", "title", "points", "mean", "pass rate", "correct", "partial", "incorrect",
-                 "no answer", "most frequent mistakes")]
+           _head("#", "question", "title", "points", "mean", "pass rate", "correct", "partial", "incorrect",
+                 "no answer", "awaiting grading", "most frequent mistakes")]
     for q in questions:
         mistakes = "<br>".join("%s &times;%d" % (e(title), n) for _, title, n in q["mistakes"][:3])
-        out.append(_row(e(q["question"]), e(q["title"]), _Num("%g" % q["max_points"]),
-                        _Num("%s (%s%%)" % (_num(q["mean_points"]), _num(q["mean_percent"], 1))),
+        mean = ('<span class="muted">none graded yet</span>' if q["mean_points"] == "" else
+                "%s (%s%%)" % (_num(q["mean_points"]), _num(q["mean_percent"], 1)))
+        if q["pending"] and q["mean_points"] != "":  # a hand-graded mean of the few graded so far says so
+            mean += '<br><span class="muted">of %d graded</span>' % q["submissions"]
+        out.append(_row(_Num(q["number"]), e(q["question"]), e(q["title"]), _Num("%g" % q["max_points"]), _Num(mean),
                         _Num("" if q["pass_rate"] == "" else "%.0f%%" % (100 * q["pass_rate"])),
-                        *(_Num(q[k]) for k in ("correct", "partial", "incorrect", "no_answer")),
+                        *(_Num(q[k]) for k in ("correct", "partial", "incorrect", "no_answer", "pending")),
                         mistakes or '<span class="muted">&ndash;</span>'))
     out.append("</tbody></table>")
     return out
@@ -245,8 +248,8 @@ def _students(layout, students: list[dict]) -> list[str]:
     e = html.escape
     legend = ""
     if layout is not None:
-        legend = " Columns of <i>marks</i>: %s." % e(", ".join(
-            "%d=%s" % (n + 1, i.grade_id) for n, i in enumerate(layout.auto())))
+        legend = " Columns of <i>marks</i>, by question number: %s (hand-graded answers are under <i>by hand</i>)." % (
+            e(", ".join("Q%d %s" % (n, i.grade_id) for n, i in enumerate(layout.items, 1) if i in layout.auto())))
     out = ["<h2>Students</h2>",
            '<p class="muted"><i>marks</i>: + full points, ~ partial, x wrong, - no answer.%s</p>' % legend,
            _head("student", "score", "auto", "by hand", "late", "marks", "time (s)", "notes")]

@@ -4,6 +4,7 @@ recorded as data (:mod:`autograder.faults`).
 """
 from __future__ import annotations
 
+import html
 import json
 
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -47,8 +48,8 @@ class JudgeCells(NbGraderPreprocessor):
                 v = self._judged(assignment, grade_id, state["contexts"][grade_id], cell, state["nonce"], timeout)
             else:  # a grade cell that appeared after injection: not ours to trust
                 continue
-            if v["status"] == "no answer" and faults:
-                v["message"] += " (note: %s)" % "; ".join(f.message for f in faults)
+            if v["status"] == "no answer" and faults:  # what happened to the notebook comes first
+                v["message"] = "%s; %s" % ("; ".join(f.message for f in faults), v["message"])
             cell.outputs = judge.verdict_outputs(v)
             cell.source = judge.public_source(source)
             cell.metadata[STATE_KEY] = {"verdict": v}
@@ -96,7 +97,8 @@ def notebook_faults(nb, timeout) -> list[FaultRecord]:
         if err and judge.ends_notebook(err[0]):
             break  # nothing after the kernel failed ran
         if any(o.get("output_type") == "error" and o.get("ename") == Fault.CELL_TIMEOUT.value for o in outputs):
-            faults.append(FaultRecord(Fault.CELL_TIMEOUT, "timed out after %s s in cell '%s'" % (timeout, name), name))
+            faults.append(FaultRecord(Fault.CELL_TIMEOUT,
+                                      "timed out after %s s in cell '%s' (an endless loop?)" % (timeout, name), name))
         elif err and meta.get("solution"):
             kind = Fault.STUB if err[0] == "NotImplementedError" else Fault.CELL_ERROR
             faults.append(FaultRecord(kind, "cell '%s' raised %s" % (name, judge.error_text(err[0], err[1][:200])),
@@ -117,21 +119,55 @@ def recorded(nb, run: bool = True) -> list[FaultRecord]:
 
 
 def add_dependency_hints(nb, assignment) -> None:
-    """Tell a student whose answer failed that a function it builds on failed too: fix that one first."""
+    """Tell a student whose answer failed that a function it builds on failed too: fix that one first.
+
+    The spec declares once what each question builds on (``Question.uses``); that serves three places: a verdict
+    without a named mistake says it in its message; a verdict with one keeps the mistake and adds
+    ``builds_on`` (the mistake may come from the earlier answer, the checks cannot tell); a visible check
+    that failed before the question's grading cell gets a note under its error naming the answer to fix.
+    """
     cells = {c.metadata.nbgrader["grade_id"]: c for c in nb.cells
              if is_autograded_cell(c) and STATE_KEY in c.metadata}
     verdicts = {gid: c.metadata[STATE_KEY]["verdict"] for gid, c in cells.items()}
     judged = {q.name for q in assignment.questions}
-    for gid, v in verdicts.items():
-        if v["status"] == "correct" or v.get("mistake"):
-            continue
+
+    def failed_uses(gid: str) -> list[str]:
         if gid not in judged:
+            return []
+        return [verdicts[u]["title"].lower() for u in assignment.question(gid).uses
+                if u in verdicts and verdicts[u]["status"] != "correct"]
+
+    for gid, v in verdicts.items():
+        failed = failed_uses(gid) if v["status"] != "correct" else []
+        if not failed:
             continue
-        failed = [u for u in assignment.question(gid).uses if u in verdicts and verdicts[u]["status"] != "correct"]
-        if failed:
-            v["message"] += " (note: this builds on %s, which did not pass its own checks: fix that first)" % (
-                ", ".join(verdicts[u]["title"].lower() for u in failed))
-            cells[gid].outputs = judge.verdict_outputs(v)
+        if v.get("mistake"):
+            v["builds_on"] = failed
+        else:
+            v["message"] += " (note: this builds on %s, which did not pass %s own checks: fix that first)" % (
+                "; ".join(failed), "its" if len(failed) == 1 else "their")
+        cells[gid].outputs = judge.verdict_outputs(v)
+    _visible_check_notes(nb, failed_uses)
+
+
+def _visible_check_notes(nb, failed_uses) -> None:
+    """Under a visible check that raised, before a question whose earlier answers failed: which answer to fix."""
+    from nbformat.v4 import new_output
+
+    raised = []
+    for cell in nb.cells:
+        if is_autograded_cell(cell):
+            failed = failed_uses(cell.metadata.nbgrader["grade_id"])
+            for check in raised if failed else []:
+                text = ("This check also runs %s that did not pass %s own checks (%s): fix %s first." % (
+                    "an earlier answer" if len(failed) == 1 else "earlier answers", "its" if len(failed) == 1
+                    else "their", "; ".join(failed), "that one" if len(failed) == 1 else "them"))
+                check.outputs.append(new_output("display_data", data={
+                    "text/plain": text, "text/html": '<div class="autograder-builds-on">%s</div>' % html.escape(text)}))
+            raised = []
+        elif cell.cell_type == "code" and not cell.metadata.get("nbgrader", {}).get("solution") \
+                and any(o.get("output_type") == "error" for o in cell.get("outputs", [])):
+            raised.append(cell)
 
 
 SCRUB_MARKERS = ("_autograder", "BEGIN HIDDEN TESTS", "autograder probe")

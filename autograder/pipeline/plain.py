@@ -33,6 +33,15 @@ def title_of(source: str, fallback: str) -> str:
     return fallback
 
 
+def heading_title(source: str) -> str | None:
+    """A markdown heading cell's text without its ``#`` marks and leading number ("3." or "3)"); None if the cell
+    does not open with a heading."""
+    first = source.lstrip().splitlines()[0] if source.strip() else ""
+    if not first.startswith("#"):
+        return None
+    return re.sub(r"^\d+[.)]\s*", "", first.lstrip("#").strip()) or None
+
+
 def has_hidden(source: str) -> bool:
     return judge.HIDDEN_REGION.search(source) is not None
 

@@ -1,0 +1,88 @@
+"""What a rendered page calls each graded cell, and what it leaves out (feedback pages and the formgrader alike).
+
+One numbering: the graded cells of a notebook, judged and hand-graded together, in notebook order, are
+"Question 1" to "Question n". The feedback summary, each cell's banner and the class report use it, so a
+student who reads "Question 7" in the table finds the same words above the cell. A question's title is the
+judge's (its verdict); a hand-graded answer's is the heading above it.
+
+:class:`PageView` is an nbconvert preprocessor of the HTML exporter (nbgrader_config.py lists it): it writes each
+graded cell's label into ``cell.metadata.autograder.label`` for the templates, and drops a judged cell's
+``execute_result`` (the points nbgrader read when it graded, "Out[5]: 0.5"), which the verdict above it states
+already; a verdict that names a cell by its id ("timed out in cell 'solution_c11'") names it as the page does
+("in your answer to Question 5"). Only the page's copy changes: the autograded notebook on disk keeps its outputs.
+"""
+from __future__ import annotations
+
+import re
+
+from nbconvert.preprocessors import Preprocessor
+
+from ..pipeline.judge_cells import STATE_KEY
+from ..pipeline.plain import heading_title
+
+
+def graded_cells(nb) -> list[dict]:
+    """The graded cells in notebook order: number, grade id, title, ``verdict`` (judged cells) or None, cell."""
+    out, heading = [], None
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            heading = heading_title(cell.source) or heading
+        meta = cell.get("metadata", {})
+        nbg = meta.get("nbgrader", {})
+        if not isinstance(nbg, dict) or not nbg.get("grade"):
+            continue
+        verdict = meta.get(STATE_KEY, {}).get("verdict")
+        if verdict is None and not nbg.get("solution"):
+            continue  # a grade cell without a verdict and without an answer: not one the pages show as a question
+        title = verdict["title"] if verdict else heading or "your answer"
+        out.append({"number": len(out) + 1, "grade_id": nbg.get("grade_id"), "title": title, "verdict": verdict,
+                    "cell": cell})
+    return out
+
+
+def cell_names(nb) -> dict[str, str]:
+    """{cell id: what a student calls it}: a graded cell is "Question n", a solution cell "your answer to Question
+    n" (the question graded next after it in the notebook)."""
+    names, waiting = {}, []
+    graded = {id(i["cell"]): i for i in graded_cells(nb)}
+    for cell in nb.cells:
+        nbg = cell.get("metadata", {}).get("nbgrader", {})
+        gid = nbg.get("grade_id") if isinstance(nbg, dict) else None
+        item = graded.get(id(cell))
+        if item is not None:
+            for answer in waiting:
+                names[answer] = "your answer to Question %d" % item["number"]
+            waiting = []
+            names[gid] = "Question %d" % item["number"]
+        elif gid and nbg.get("solution"):
+            waiting.append(gid)
+    return names
+
+
+def readable(text: str, names: dict[str, str]) -> str:
+    """A message with each ``cell '<id>'`` a student would not know replaced by the name the page gives it."""
+    return _CELL.sub(lambda m: names.get(m.group(1), m.group(0)), text) if names else text
+
+
+_CELL = re.compile(r"cell (?:'|&#x27;|&#39;)([^'&<]+)(?:'|&#x27;|&#39;)")  # as text, or quoted in HTML
+
+
+def label(item: dict) -> str:
+    return "Question %d: %s" % (item["number"], item["title"])
+
+
+class PageView(Preprocessor):
+    """Label the graded cells with their question number and title; drop the points printed under a verdict."""
+
+    def preprocess(self, nb, resources):
+        names = cell_names(nb)
+        for item in graded_cells(nb):
+            cell = item["cell"]
+            cell.metadata.setdefault(STATE_KEY, {})["label"] = label(item)
+            if item["verdict"] is not None and cell.cell_type == "code":
+                cell.outputs = [o for o in cell.outputs if o.get("output_type") != "execute_result"]
+                for out in cell.outputs:
+                    for mime in ("text/html", "text/plain"):
+                        if mime in out.get("data", {}):
+                            out.data[mime] = readable(out.data[mime], names)
+        return nb, resources

@@ -1,0 +1,150 @@
+"""What the pages make of a notebook, in process (autograder/outputs/mathml.py, pages.py, feedback.py): formulas as
+MathML, one numbering, cells named as students know them, answers awaiting grading left out of the points."""
+from __future__ import annotations
+
+import re
+
+import nbformat
+import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from autograder import specs
+from autograder.outputs import feedback, mathml, pages
+from autograder.pipeline.judge_cells import STATE_KEY
+from e2e import REPO_ROOT
+
+A = specs.get("02_losses")
+
+
+def release_notebook():
+    return nbformat.read(str(REPO_ROOT / "release" / A.name / (A.notebook + ".ipynb")), as_version=4)
+
+
+@pytest.mark.parametrize("text, block", [(r"the sigmoid $\sigma(z) = \dfrac{1}{1 + e^{-z}}$ here", False),
+                                         ("$$L = \\frac{1}{N}\\sum_i L_i$$", True)])
+def test_a_formula_becomes_one_mathml_element(text, block):
+    """Inline and display formulas become <math> elements (display="block" for $$), with no $ left."""
+    out = mathml.render_math(text)
+    assert out.count("<math") == 1 and "$" not in out
+    assert ('display="block"' in out) == block and "<mfrac>" in out
+
+
+def test_code_and_prices_keep_their_dollars_and_unreadable_latex_stays_visible():
+    """Dollars inside code spans and fences are code; "$5 and $6" is no formula; LaTeX latex2mathml cannot read
+    is shown as its text, not dropped."""
+    text = "`a = '$x$'` and\n```\nprint('$y$')\n```\ncosts $5 and $6, broken $\\frac{1}{$ end"
+    out = mathml.render_math(text)
+    assert "`a = '$x$'`" in out and "print('$y$')" in out and "costs $5 and $6" in out
+    assert '<code class="latex">$\\frac{1}{$</code>' in out and "<math" not in out
+
+
+def test_mathml_text_is_safe_from_markdown():
+    """Underscores and stars inside a formula cannot turn into emphasis when the cell's markdown is rendered."""
+    out = mathml.to_mathml(r"\text{a_b_c} * x")
+    assert not re.search(r">[^<]*[_*][^<]*<", out)
+
+
+def test_render_math_turns_markdown_and_latex_outputs_into_mathml():
+    """Markdown cells and sympy's text/latex outputs both get MathML (an HTML version the page shows first)."""
+    nb = new_notebook(cells=[new_markdown_cell("loss $L_i$"), new_code_cell("x", outputs=[nbformat.from_dict(
+        {"output_type": "execute_result", "execution_count": 1, "metadata": {},
+         "data": {"text/latex": "$\\displaystyle \\frac{x}{2}$", "text/plain": "x/2"}})])])
+    nb, _ = mathml.RenderMath().preprocess(nb, {})
+    assert "<math" in nb.cells[0].source and "<mfrac>" in nb.cells[1].outputs[0].data["text/html"]
+
+
+def test_graded_cells_are_numbered_once_in_notebook_order_and_solution_cells_named_by_their_question():
+    """The release notebook: 10 judged questions and one hand-graded answer, numbered 1-11 in notebook order; the
+    hand-graded answer takes the heading above it as its title; a solution cell is "your answer to Question n"."""
+    nb = release_notebook()
+    for cell in nb.cells:  # the verdicts grading would add, titled as the spec titles them
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in {q.name for q in A.questions}:
+            cell.metadata[STATE_KEY] = {"verdict": {"title": A.question(gid).title}}
+    items = pages.graded_cells(nb)
+    names = [i["grade_id"] for i in items]
+    assert [i["number"] for i in items] == list(range(1, 12))
+    assert names.index("explain_mouse") == names.index("mouse_change") + 1
+    assert items[names.index("explain_mouse")]["title"] == "Check your understanding"
+    cells = pages.cell_names(nb)
+    assert cells["solution_softmax"] == "your answer to Question 3" and cells["softmax"] == "Question 3"
+    assert pages.readable("timed out after 30 s in cell 'solution_softmax'", cells) == \
+        "timed out after 30 s in your answer to Question 3"
+    assert pages.readable("<div>cell &#x27;solution_softmax&#x27; raised</div>", cells) == \
+        "<div>your answer to Question 3 raised</div>"  # the verdict's HTML quotes the id escaped
+    nb, _ = pages.PageView().preprocess(nb, {})
+    assert nb.cells[[c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells].index("softmax")] \
+        .metadata[STATE_KEY]["label"] == "Question 3: A numerically stable softmax"
+
+
+def test_an_answer_awaiting_grading_is_named_and_not_counted():
+    """16 auto-graded points of 18 and a 2-point answer no one has graded: "16 of 18 points so far, 2 points
+    awaiting grading"; once graded, the plain total."""
+    auto = {"status": "partial", "title": "Q", "points": 16.0, "max_points": 18.0, "message": "", "checks": [],
+            "number": 1, "anchor": "q"}
+    waiting = {"manual": True, "number": 2, "anchor": "m", "title": "In your own words", "score": None,
+               "points": 2.0, "comment": None}
+    page = feedback.summary_markdown([auto, waiting], [], total=16.0, max_total=20.0)
+    assert "Your results: 16 of 18 points so far, 2 points awaiting grading" in page
+    assert 'data-status="pending"' in page and "&ndash; / 2" in page
+    graded = feedback.summary_markdown([auto, dict(waiting, score=1.5)], [], total=17.5, max_total=20.0)
+    assert "Your results: 17.5 / 20 points" in graded and "graded by hand 1.5 / 2" in graded
+    assert "awaiting" not in graded
+
+
+def test_the_formgrader_summary_is_for_the_formgrader_only():
+    """An HTML exporter step both kinds of page go through: the formgrader's (its resources name a submission) opens
+    with the table, its hand-graded row a link to the score box; a feedback page is left to FeedbackSummary."""
+    nb = release_notebook()
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in {q.name for q in A.questions}:
+            q = A.question(gid)
+            cell.metadata[STATE_KEY] = {"verdict": {"title": q.title, "status": "correct", "points": q.points,
+                                                    "max_points": q.points, "message": "", "checks": []}}
+    before = len(nb.cells)
+    nb, _ = feedback.FormgraderSummary().preprocess(nb, {})
+    assert len(nb.cells) == before
+    nb, _ = feedback.FormgraderSummary().preprocess(nb, {"submission_id": "s1"})
+    table = nb.cells[0].source
+    assert "Auto-graded: 18 / 18 points" in table and '<a href="#explain_mouse">grade this answer</a>' in table
+    assert "display:none" not in table  # nbgrader's own formgrader page is left as it is
+
+
+def verdict(q, status: str, mistake: dict | None = None) -> dict:
+    return {"question": A.qid(q), "title": q.title, "status": status, "max_points": q.points,
+            "points": q.points if status == "correct" else 0.0, "message": "checked", "checks": [], "mistake": mistake}
+
+
+def test_what_a_question_builds_on_is_declared_once_and_named_where_it_explains_a_failure():
+    """02's spec: the mean cross-entropy builds on the per-example one. When that one failed, a named mistake of the
+    mean keeps its name and says the earlier answer may be the cause; a visible check of the mean that raised says
+    which answer to fix; a visible check of a question whose earlier answers passed gets no such note."""
+    from nbformat.v4 import new_output
+
+    from autograder.judging.judge import render_html
+    from autograder.pipeline.judge_cells import add_dependency_hints
+
+    nb = release_notebook()
+    status = {"cross_entropy_per_example": "incorrect", "cross_entropy_loss": "partial", "svm_loss_naive": "partial"}
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid in {q.name for q in A.questions} and not cell.metadata["nbgrader"].get("solution"):
+            mistake = {"id": "m", "title": "a mistake", "hint": "a hint"} if gid == "cross_entropy_loss" else None
+            cell.metadata[STATE_KEY] = {"verdict": verdict(A.question(gid), status.get(gid, "correct"), mistake)}
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+    checks = {gid: next(c for c in reversed(nb.cells[:ids.index(gid)]) if c.cell_type == "code"
+                        and not c.metadata.get("nbgrader", {}).get("solution")) for gid in status}
+    for check in checks.values():  # each visible check raised
+        check.outputs = [new_output("error", ename="AssertionError", evalue="", traceback=[])]
+    add_dependency_hints(nb, A)
+
+    v = nb.cells[ids.index("cross_entropy_loss")].metadata[STATE_KEY]["verdict"]
+    assert v["builds_on"] == ["the softmax cross-entropy of each example"] and v["message"] == "checked"
+    assert "may come from there" in render_html(v)
+    notes = [o for o in checks["cross_entropy_loss"].outputs if o.output_type == "display_data"]
+    assert len(notes) == 1 and notes[0].data["text/plain"] == (
+        "This check also runs an earlier answer that did not pass its own checks (the softmax cross-entropy of each "
+        "example): fix that one first.")
+    assert [o.output_type for o in checks["svm_loss_naive"].outputs] == ["error"]
+    assert [o.output_type for o in checks["cross_entropy_per_example"].outputs] == ["error"]
