@@ -110,11 +110,14 @@ class Journal:
             os.close(fd)
         self._apply(entry)
 
-    def add(self, rec: Record) -> None:
+    def add(self, rec: Record) -> Record:
+        """Journal a newly seen submission; returns the journal's own record of it (the one later events change)."""
         data = asdict(rec)
         for name in ("state", "attempts", "points", "max_points", "released", "why", "errors", "retry_at"):
             data.pop(name)
-        self.append("seen", data.pop("key"), **data)
+        key = data.pop("key")
+        self.append("seen", key, **data)
+        return self.records[key]
 
     def __contains__(self, key: str) -> bool:
         return key in self.records

@@ -99,8 +99,8 @@ class Service:
         for sub in self.exchange.complete():
             if sub.key in self.journal:
                 continue
-            rec = Record(sub.key, sub.student, sub.assignment, submitted_at(sub.timestamp), time.time())
-            self.journal.add(rec)
+            rec = self.journal.add(Record(sub.key, sub.student, sub.assignment, submitted_at(sub.timestamp),
+                                          time.time()))
             new.append(rec)
             why = rules.refusal(self.policy, rec, self.journal.history(rec.student, rec.assignment), sub.owner())
             if why:
