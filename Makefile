@@ -13,7 +13,7 @@ ifneq ($(SHARED_BANKNOTE),)
 export BANKNOTE_DATA_DIR ?= $(abspath ../shared/data/banknote)
 endif
 
-.PHONY: demo test test-fast bench bench-ref release notebooks venv sandbox browser clean-grading
+.PHONY: demo test test-fast bench bench-serve bench-ref release notebooks venv sandbox browser clean-grading
 
 venv: $(STAMP)
 
@@ -65,6 +65,13 @@ test-fast: $(STAMP) sandbox
 # time grading a synthetic class: nbgrader's serial loop, the parallel runner, bare execution
 bench: $(STAMP) sandbox
 	$(PY) -m autograder bench
+
+# live feedback: N students (real OS users, made and removed by it; needs root) submit at once to
+# `python -m autograder serve`; one JSON line per N with p50/p95/max submit-to-feedback latency and throughput
+BENCH_SERVE_ASSIGNMENT ?= 01_forward_pass
+BENCH_SERVE_STUDENTS ?= 1 40
+bench-serve: $(STAMP) sandbox
+	$(PY) bench/bench_serve.py --assignment $(BENCH_SERVE_ASSIGNMENT) --students $(BENCH_SERVE_STUDENTS)
 
 bench-ref: $(STAMP)
 	$(PY) bench/bench_reference.py
