@@ -192,3 +192,32 @@ def test_a_submission_the_grader_cannot_grade_gets_a_page_saying_so_and_is_tried
     service.failed(r, sub, "no kernel would start")
     assert r.state == "failed" and "after 2 attempts" in page.read_text()
     assert "  a/02_losses: no kernel would start" in status_lines(root)
+
+
+def test_pages_show_what_the_policy_says_and_extra_notebooks_are_named(tmp_path):
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    root = course(tmp_path)
+    service = Service(root, log=lambda line: None)
+    (root / "release" / "02_losses").mkdir(parents=True)
+    (root / "release" / "02_losses" / "losses.ipynb").write_text("{}")
+    (root / "feedback" / "a" / "02_losses").mkdir(parents=True)
+    (root / "feedback" / "a" / "02_losses" / "losses.html").write_text("<p>the full page: 7 / 10</p>")
+    (root / "autograded" / "a" / "02_losses").mkdir(parents=True)
+    verdict = {"question": "losses.softmax", "title": "A stable softmax", "status": "partial", "points": 1,
+               "max_points": 2, "message": "", "mistake": {"title": "No max subtracted", "hint": "exp overflows"}}
+    nb = new_notebook(cells=[new_code_cell("x = 1", metadata={"autograder": {"verdict": verdict}})])
+    nbformat.write(nb, str(root / "autograded" / "a" / "02_losses" / "losses.ipynb"))
+    sub = type("Sub", (), {"notebooks": lambda self: ["losses", "scratch"]})()
+    r = rec("a+1", "a", T0)
+    due = datetime.datetime(2027, 1, 15, 12, 0)
+    full = service.pages(r, sub, "full", due)
+    assert full["losses"] == b"<p>the full page: 7 / 10</p>" and b"scratch.ipynb is not a notebook" in full["scratch"]
+    verdicts = service.pages(r, sub, "verdicts", due)["losses"].decode()
+    assert "A stable softmax" in verdicts and "No max subtracted: exp overflows" in verdicts
+    assert "7 / 10" not in verdicts and "2027-01-15 12:00:00 UTC" in verdicts
+    received = service.pages(r, sub, "received", due)["losses"].decode()
+    assert "softmax" not in received and "after the due date" in received
+    (root / "feedback" / "a" / "02_losses" / "losses.html").unlink()
+    assert service.pages(r, sub, "full", due) is None  # a page nbgrader did not write: the grader's trouble

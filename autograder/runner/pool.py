@@ -93,7 +93,7 @@ def course_lock(root: Path):
 def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs: int | None = None,
         force: bool = False, timeout: int | None = None, progress: bool = True, verbose: bool = False,
         extra_workers: int | None = None, direct: bool | None = None, use_template: bool = True,
-        sandbox: str | None = None) -> RunResult:
+        sandbox: str | None = None, shared_template: template.Template | None = None) -> RunResult:
     """Autograde the submissions of ``students`` (all when None), ``jobs`` at a time (default: all cores).
 
     With ``jobs`` > 1 the pool holds ``EXTRA_WORKERS`` more workers than ``jobs`` (``extra_workers``
@@ -104,7 +104,10 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
     ``direct``: workers write the gradebook themselves (default: only for a server database, never SQLite).
     ``use_template``: fork workers from a template process that has imported nbgrader and the engine once
     (:mod:`autograder.runner.template`); False starts each worker as a process of its own. ``sandbox``: "none" or
-    "auto" instead of the course's ``SafeExecute.sandbox`` (:func:`sandbox_preflight`).
+    "auto" instead of the course's ``SafeExecute.sandbox`` (:func:`sandbox_preflight`). ``shared_template``: a
+    template started by the caller (with ``worker_env(root, jobs)``) that outlives the run, so that a caller
+    grading batch after batch (``python -m autograder serve``) does not import nbgrader and the engine anew
+    for each; the run neither starts nor closes one then.
     """
     from .. import course
 
@@ -121,7 +124,9 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
         work.mkdir(parents=True)
         tpl = None
         try:
-            if use_template:  # it imports while this process reads the class
+            if shared_template is not None:
+                tpl = shared_template
+            elif use_template:  # it imports while this process reads the class
                 tpl = template.Template(root, worker_env(root, jobs), work / "template.log")
             course.font_cache(root)  # once per course, here, rather than by every worker's first kernel at once
             db_url, course_id = course_db(root)
@@ -146,7 +151,7 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
                            work=work, timeout=timeout, progress=progress, verbose=verbose, tpl=tpl, mode=mode,
                            extra=(EXTRA_WORKERS if jobs > 1 else 0) if extra_workers is None else extra_workers)
         finally:
-            if tpl is not None:
+            if tpl is not None and tpl is not shared_template:
                 tpl.close()
             shutil.rmtree(work, ignore_errors=True)
     result.seconds = time.monotonic() - t0

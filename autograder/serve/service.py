@@ -11,9 +11,12 @@ import time
 from pathlib import Path
 
 from .. import course, grading, runner
+from ..runner.env import cores, worker_env
+from ..runner.template import Template
 from ..gradebook import opened
 from . import policy as rules
 from .exchange import Exchange, Inbound, notice_page
+from .pages import FeedbackWriter
 from .journal import FAILED, GRADING, QUEUED, REFUSED, RELEASED, SUPERSEDED, Journal, Record
 
 RUNNER_BUSY_WAIT = 5.0  # seconds before trying again when a `grade` run holds the course
@@ -45,6 +48,8 @@ class Service:
         self.jobs = jobs or self.policy.jobs or None
         self.journal = Journal(state_folder(self.root))
         self.log = log or (lambda line: print(line, flush=True))
+        self.writer = FeedbackWriter(self.root)
+        self.template: Template | None = None  # the runner's worker template, kept from batch to batch
 
     # ----------------------------------------------------------------------------------------------
     # the loop
@@ -71,14 +76,30 @@ class Service:
         with self.running():
             self.log("watching %s (course %s) for submissions of: %s" % (
                 self.exchange.inbound, self.course_id, ", ".join(sorted(self.exchange.released())) or "nothing yet"))
-            while True:
-                busy = self.step()
-                waiting = self.journal.in_order(QUEUED)
-                if once and not busy and not waiting:
-                    return
-                if not busy:
-                    delay = min([r.retry_at - time.time() for r in waiting] + [self.policy.poll_s])
-                    time.sleep(max(0.05, delay))
+            try:
+                self.warm_template()
+                while True:
+                    busy = self.step()
+                    waiting = self.journal.in_order(QUEUED)
+                    if once and not busy and not waiting:
+                        return
+                    if not busy:
+                        delay = min([r.retry_at - time.time() for r in waiting] + [self.policy.poll_s])
+                        time.sleep(max(0.05, delay))
+            finally:
+                if self.template is not None:
+                    self.template.close()
+
+    def batch_jobs(self) -> int:
+        return max(1, self.jobs or cores())
+
+    def warm_template(self) -> Template:
+        """The runner's worker template, started once (at the service's start, so that it has imported nbgrader
+        and the engine before the first submission comes) and again only if it died."""
+        if self.template is None or self.template.proc.poll() is not None:
+            self.template = Template(self.root, worker_env(self.root, self.batch_jobs()),
+                                     state_folder(self.root) / "template.log")
+        return self.template
 
     def step(self) -> bool:
         """One look and at most one batch; True when it graded or journaled something."""
@@ -126,7 +147,8 @@ class Service:
             return
         students = [rec.student for rec, _ in todo]
         try:
-            result = runner.run(self.root, assignment, students, jobs=self.jobs, force=True, progress=False)
+            result = runner.run(self.root, assignment, students, jobs=self.batch_jobs(), force=True,
+                                progress=False, shared_template=self.warm_template())
         except runner.RunnerBusy as exc:
             for rec, _ in todo:
                 self.journal.append("requeued", rec.key)
@@ -145,11 +167,11 @@ class Service:
             self.feedback(assignment, graded, {r.student: result.outcomes[r.student].seconds for r, _ in graded})
 
     def feedback(self, assignment: str, graded: list[tuple[Record, Inbound]], seconds: dict[str, float]) -> None:
-        """Write the graded students' feedback pages (nbgrader's generate_feedback, once) and release them."""
+        """Write the graded students' feedback pages (nbgrader's generate_feedback) and release them."""
         for rec, _ in graded:
             shutil.rmtree(self.root / "feedback" / rec.student / assignment, ignore_errors=True)
-        student = ["--student=" + graded[0][0].student] if len(graded) == 1 else []
-        grading.nbgrader(self.root, "generate_feedback", assignment, *student, check=False)
+        for student in self.writer.write(assignment, [rec.student for rec, _ in graded]):
+            self.log("feedback of %s written by the nbgrader command (in process it failed)" % student)
         with opened(self.root) as gb:
             due = gb.find_assignment(assignment).duedate
             totals = {}
@@ -172,12 +194,16 @@ class Service:
     def pages(self, rec: Record, sub: Inbound, show: str, due) -> dict[str, bytes] | None:
         """{notebook: page} for a graded submission, as the policy shows it; None when a page is missing."""
         folder = self.root / "feedback" / rec.student / rec.assignment
+        released = {p.stem for p in (self.root / "release" / rec.assignment).glob("*.ipynb")}
         pages = {}
         for nb in sub.notebooks():
             path = folder / (nb + ".html")
-            if not path.is_file():
+            if nb not in released:  # nbgrader grades the assignment's notebooks only
+                pages[nb] = notice_page("Not graded", "%s.ipynb is not a notebook of %s; only the assignment's "
+                                        "notebooks are graded." % (nb, rec.assignment))
+            elif not path.is_file():
                 return None
-            if show == "full":
+            elif show == "full":
                 pages[nb] = path.read_bytes()
             elif show == "verdicts":
                 rows = verdict_rows(self.root / "autograded" / rec.student / rec.assignment / (nb + ".ipynb"))
