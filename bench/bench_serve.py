@@ -30,7 +30,7 @@ from autograder import bench as batch_bench, synth  # noqa: E402
 from autograder.serve.journal import Journal, RELEASED  # noqa: E402
 from autograder.serve.service import state_folder  # noqa: E402
 
-CONFIG = "c.LiveFeedback.gather_s = 2.0\n"
+CONFIG = ""  # the course's own policy: the defaults
 WAIT_LIMIT = 1800  # seconds: a run that has not released every page by then is reported as incomplete
 
 

@@ -28,8 +28,9 @@ class LiveFeedback(Configurable):
     check_owner = Bool(True, help="Refuse a submission whose folder in the exchange belongs to another OS user "
                                   "than the student it names.").tag(config=True)
     poll_s = Float(1.0, help="Seconds between two looks at the exchange's inbound folder.").tag(config=True)
-    gather_s = Float(2.0, help="Seconds to wait, once a new submission is seen, for others arriving with it "
-                               "(they are then graded side by side).").tag(config=True)
+    gather_s = Float(5.0, help="Seconds at most to wait, once a new submission is seen, for others arriving with "
+                               "it (graded side by side); the wait ends as soon as half a second passes without "
+                               "one.").tag(config=True)
     jobs = Int(0, help="Submissions graded at once; 0: one per core.").tag(config=True)
     retries = Int(2, help="More attempts for a submission the grader could not grade for its own reasons.").tag(
         config=True)

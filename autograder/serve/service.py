@@ -20,6 +20,7 @@ from .pages import FeedbackWriter
 from .journal import FAILED, GRADING, QUEUED, REFUSED, RELEASED, SUPERSEDED, Journal, Record
 
 RUNNER_BUSY_WAIT = 5.0  # seconds before trying again when a `grade` run holds the course
+GATHER_QUIET = 0.5  # seconds without a new submission that end the gathering of a batch
 
 
 class ServiceRunning(RuntimeError):
@@ -104,9 +105,14 @@ class Service:
     def step(self) -> bool:
         """One look and at most one batch; True when it graded or journaled something."""
         new = self.scan()
-        if new and self.policy.gather_s > 0:
-            time.sleep(self.policy.gather_s)
-            new += self.scan()
+        if new:  # others may be arriving with it: gather them while they keep coming, gather_s at most
+            t_end = time.monotonic() + self.policy.gather_s
+            while time.monotonic() < t_end:
+                time.sleep(min(GATHER_QUIET, max(0.0, t_end - time.monotonic())))
+                more = self.scan()
+                if not more:
+                    break
+                new += more
         for rec in rules.supersede(self.journal):
             self.notify(rec, "Not graded: a newer submission replaced it", rec.why)
         batch = rules.next_batch(self.journal, time.time())
