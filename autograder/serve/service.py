@@ -6,6 +6,7 @@ import contextlib
 import datetime
 import fcntl
 import shutil
+import signal
 import sys
 import time
 from pathlib import Path
@@ -294,10 +295,15 @@ def status_lines(root: Path, errors: int = 5) -> list[str]:
     return lines
 
 
+def _stop(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(root: Path, status: bool, once: bool, jobs: int | None) -> int:
     if status:
         print("\n".join(status_lines(root)))
         return 0
+    signal.signal(signal.SIGTERM, _stop)  # systemd's and JupyterHub's stop: end as Ctrl-C does
     try:
         Service(root, jobs=jobs).serve(once=once)
     except (ServiceRunning, ValueError) as exc:
