@@ -5,7 +5,7 @@ For each class size N it makes a course copy with a fresh nbgrader exchange and 
 ``python -m autograder serve``, and then has all N students submit at once (each with ``nbgrader submit``
 as that OS user; their notebooks are the benchmark class of ``python -m autograder bench``: right answers,
 known mistakes, blank, crashing, tampering). It waits until every page is in the exchange and prints one JSON
-line per N: the submit-to-feedback latency (nbgrader's submission timestamp to the moment the page could be
+line per N (the service's log goes to stderr): the submit-to-feedback latency (nbgrader's submission timestamp to the moment the page could be
 fetched, read from the service's journal) at p50, p95 and max, the throughput, and how far apart the
 submissions were. The machine's load average before and after is printed too: other work on the cores
 lengthens every figure.
@@ -40,6 +40,27 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, int(-(-q * len(ordered) // 100)) - 1))]
 
 
+def stage_medians(events: list[dict], recs) -> dict:
+    """Median seconds of each stage of a released submission, from the journal's event times: submitted to seen
+    (upload and poll), seen to started (the gathering of its batch, and waiting for an earlier batch), started to
+    graded (the runner), graded to released (its page written and put in the exchange)."""
+    at: dict[tuple[str, str], float] = {}
+    for e in events:
+        at.setdefault((e["key"], e["event"]), e["at"])  # the first of each (a restart's second start is later)
+    out = {}
+    for name, (a, b) in {"to_seen": ("submitted", "seen"), "to_started": ("seen", "started"),
+                         "grading": ("started", "graded"), "to_released": ("graded", "released")}.items():
+        spans = []
+        for r in recs:
+            t_a = r.submitted if a == "submitted" else at.get((r.key, a))
+            t_b = at.get((r.key, b))
+            if t_a is not None and t_b is not None:
+                spans.append(t_b - t_a)
+        if spans:
+            out[name] = round(percentile(spans, 50), 1)
+    return out
+
+
 def run(assignment: str, n: int) -> dict:
     load_before = os.getloadavg()[0]
     with lx.live_course(n, CONFIG) as (root, exchange, users):
@@ -66,16 +87,20 @@ def run(assignment: str, n: int) -> dict:
                 return recs if len(recs) == n and len(done) == n else None
 
             recs = lx.wait_for(finished, WAIT_LIMIT, "every page", poll=1.0)
+            events = lx.journal_events(root)
         finally:
             lx.stop_everything(root, service)
+            if log.exists():  # the service's own lines (one per submission, with its grading time), for the record
+                sys.stderr.write(log.read_text())
         lat = [r.latency for r in recs if r.state == RELEASED]
+        stages = stage_medians(events, recs)
         first = min(r.submitted for r in recs)
         last = max(r.released for r in recs if r.released)
         return {"bench": "serve", "assignment": assignment, "students": n, "cores": os.cpu_count(),
                 "released": len(lat), "not_released": [r.state for r in recs if r.state != RELEASED],
                 "p50_s": round(percentile(lat, 50), 1), "p95_s": round(percentile(lat, 95), 1),
                 "max_s": round(max(lat), 1), "throughput_per_min": round(60 * len(lat) / (last - first), 2),
-                "submissions_spread_s": round(max(r.submitted for r in recs) - first, 1),
+                "median_stage_s": stages, "submissions_spread_s": round(max(r.submitted for r in recs) - first, 1),
                 "submit_commands_s": round(t_submitted - t0, 1),
                 "load_before": round(load_before, 2), "load_after": round(os.getloadavg()[0], 2)}
 

@@ -80,6 +80,7 @@ class Service:
                 self.exchange.inbound, self.course_id, ", ".join(sorted(self.exchange.released())) or "nothing yet"))
             try:
                 self.warm_template()
+                course.font_cache(self.root)  # built once per course: here, rather than in the first batch
                 while True:
                     busy = self.step()
                     waiting = self.journal.in_order(QUEUED)
@@ -177,18 +178,18 @@ class Service:
         """Write the graded students' feedback pages (nbgrader's generate_feedback) and release them."""
         for rec, _ in graded:
             shutil.rmtree(self.root / "feedback" / rec.student / assignment, ignore_errors=True)
-        for student in self.writer.write(assignment, [rec.student for rec, _ in graded]):
-            self.log("feedback of %s written by the nbgrader command (in process it failed)" % student)
         with opened(self.root) as gb:
             due = gb.find_assignment(assignment).duedate
             totals = {}
             for rec, _ in graded:
                 sub = gb.find_submission(assignment, rec.student)
                 totals[rec.student] = (sub.score, sub.max_score)
+                self.journal.append("graded", rec.key, points=sub.score, max_points=sub.max_score)
+        for student in self.writer.write(assignment, [rec.student for rec, _ in graded]):
+            self.log("feedback of %s written by the nbgrader command (in process it failed)" % student)
         show = rules.shows(self.policy, due, time.time())
         for rec, sub in graded:
             points, most = totals[rec.student]
-            self.journal.append("graded", rec.key, points=points, max_points=most)
             pages = self.pages(rec, sub, show, due)
             if pages is None:
                 self.failed(rec, sub, "nbgrader wrote no feedback page")
