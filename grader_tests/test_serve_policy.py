@@ -221,3 +221,23 @@ def test_pages_show_what_the_policy_says_and_extra_notebooks_are_named(tmp_path)
     assert "softmax" not in received and "after the due date" in received
     (root / "feedback" / "a" / "02_losses" / "losses.html").unlink()
     assert service.pages(r, sub, "full", due) is None  # a page nbgrader did not write: the grader's trouble
+
+
+def test_the_services_own_failure_in_a_batch_is_retried_not_lost(tmp_path, monkeypatch):
+    root = course(tmp_path, "c.LiveFeedback.gather_s = 0\nc.LiveFeedback.check_owner = False\n")
+    service = Service(root, log=lambda line: None)
+    ex = service.exchange
+    (ex.outbound / "02_losses").mkdir(parents=True)
+    folder = ex.inbound / "a+02_losses+2026-12-03 09:00:00 UTC+r1"
+    folder.mkdir(parents=True)
+    (folder / "losses.ipynb").write_text("{}")
+    (folder / "submission_secret.txt").write_text("d" * 128)
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ex, "collect", full_disk)
+    assert service.step()
+    r = service.journal.records[folder.name]
+    assert (r.state, r.attempts) == (QUEUED, 1) and "No space left on device" in r.errors[0]
+    assert service.step() is False  # it waits out retry_wait_s instead of failing again at once

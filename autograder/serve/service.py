@@ -119,7 +119,16 @@ class Service:
             self.notify(rec, "Not graded: a newer submission replaced it", rec.why)
         batch = rules.next_batch(self.journal, time.time())
         if batch:
-            self.grade(batch)
+            try:
+                self.grade(batch)
+            except Exception as exc:  # the service's own trouble (a full disk, say): the batch is tried again
+                error = "the service failed: %s: %s" % (type(exc).__name__, exc)
+                for rec in batch:
+                    sub = self.exchange.find(rec.key)
+                    if self.journal.records[rec.key].state in (QUEUED, GRADING) and sub is not None:
+                        if self.journal.records[rec.key].state == QUEUED:
+                            self.journal.append("started", rec.key)  # so that it counts as an attempt
+                        self.failed(rec, sub, error)
         return bool(new or batch)
 
     def scan(self) -> list[Record]:
