@@ -42,13 +42,16 @@ class Student:
     name: str
     home: Path
 
-    def nbgrader(self, exchange: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        """``nbgrader ARGS --course dl-course`` as this OS user, in their home."""
+    def command(self, python_args: list[str]) -> tuple[list[str], dict]:
+        """(argv, environment) that run ``python PYTHON_ARGS`` as this OS user."""
         python, extra = student_python(self.name)
         env = dict(extra, HOME=str(self.home), USER=self.name, LOGNAME=self.name, LANG="C.UTF-8",
                    PATH="/usr/bin:/bin")
-        cmd = [shutil.which("runuser"), "-u", self.name, "--", python, "-m", "nbgrader", *args, "--course",
-               COURSE_ID, "--Exchange.root=%s" % exchange]
+        return [shutil.which("runuser"), "-u", self.name, "--", python, *python_args], env
+
+    def nbgrader(self, exchange: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        """``nbgrader ARGS --course dl-course`` as this OS user, in their home."""
+        cmd, env = self.command(["-m", "nbgrader", *args, "--course", COURSE_ID, "--Exchange.root=%s" % exchange])
         proc = subprocess.run(cmd, cwd=self.home, env=env, text=True, stdout=subprocess.PIPE,
                               stderr=subprocess.STDOUT, timeout=120)
         if check and proc.returncode != 0:
@@ -63,6 +66,15 @@ class Student:
             os.chown(folder / name, *self.ids())
         self.nbgrader(exchange, "submit", assignment)
 
+    def ready_to_submit(self, exchange: Path, assignment: str, go: Path) -> subprocess.Popen:
+        """A process of this student's that has imported nbgrader (as their running Jupyter server has) and
+        runs ``nbgrader submit`` as soon as the file ``go`` exists; it prints "ready" once it waits."""
+        argv = ["submit", assignment, "--course", COURSE_ID, "--Exchange.root=%s" % exchange]
+        cmd, env = self.command(["-c", SUBMIT_ON_GO, str(go), json.dumps(argv)])
+        proc = subprocess.Popen(cmd, cwd=self.home, env=env, text=True, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT)
+        return proc
+
     def ids(self) -> tuple[int, int]:
         st = self.home.stat()
         return st.st_uid, st.st_gid
@@ -72,6 +84,40 @@ class Student:
         self.nbgrader(exchange, "fetch_feedback", assignment)
         base = self.home / assignment / "feedback"
         return {str(p.relative_to(base)): p.read_text() for p in sorted(base.glob("*/*.html"))}
+
+
+SUBMIT_ON_GO = """
+import json, os, sys, time
+from nbgrader.apps.nbgraderapp import NbGraderApp
+import nbgrader.apps.submitapp, nbgrader.exchange.default.submit
+print("ready", flush=True)
+while not os.path.exists(sys.argv[1]):
+    time.sleep(0.02)
+NbGraderApp.launch_instance(argv=json.loads(sys.argv[2]))
+"""
+
+
+def submit_together(users: list[Student], exchange: Path, assignment: str, go: Path) -> float:
+    """Every student submits at the same moment (each from a process that already imported nbgrader); returns
+    that moment (``time.time()``)."""
+    procs = [u.ready_to_submit(exchange, assignment, go) for u in users]
+    try:
+        for u, p in zip(users, procs):
+            line = p.stdout.readline()
+            if line.strip() != "ready":
+                raise AssertionError("%s could not get ready to submit: %s%s" % (u.name, line, p.stdout.read()))
+        t_go = time.time()
+        go.touch()
+        for u, p in zip(users, procs):
+            out = p.communicate(timeout=300)[0]
+            if p.returncode != 0:
+                raise AssertionError("`nbgrader submit` as %s failed:\n%s" % (u.name, out[-3000:]))
+        return t_go
+    finally:
+        for p in procs:
+            if p.poll() is None:
+                p.kill()
+                p.wait()
 
 
 def student_python(user: str) -> tuple[str, dict]:
@@ -119,8 +165,11 @@ def live_course(n_students: int, config: str = ""):
         yield root, exchange, users
     finally:
         for u in users:
-            subprocess.run(["pkill", "-KILL", "-u", u.name], capture_output=True)  # only that user's processes
-            subprocess.run(["userdel", u.name], capture_output=True)
+            for _ in range(50):  # userdel refuses while the user's last processes are exiting
+                subprocess.run(["pkill", "-KILL", "-u", u.name], capture_output=True)  # only that user's processes
+                if subprocess.run(["userdel", u.name], capture_output=True).returncode in (0, 6):  # 6: no such user
+                    break
+                time.sleep(0.2)
         shutil.rmtree(base, ignore_errors=True)
 
 
