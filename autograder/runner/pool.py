@@ -93,7 +93,8 @@ def course_lock(root: Path):
 def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs: int | None = None,
         force: bool = False, timeout: int | None = None, progress: bool = True, verbose: bool = False,
         extra_workers: int | None = None, direct: bool | None = None, use_template: bool = True,
-        sandbox: str | None = None, shared_template: template.Template | None = None) -> RunResult:
+        sandbox: str | None = None, shared_template: template.Template | None = None,
+        on_result=None) -> RunResult:
     """Autograde the submissions of ``students`` (all when None), ``jobs`` at a time (default: all cores).
 
     With ``jobs`` > 1 the pool holds ``EXTRA_WORKERS`` more workers than ``jobs`` (``extra_workers``
@@ -107,7 +108,10 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
     "auto" instead of the course's ``SafeExecute.sandbox`` (:func:`sandbox_preflight`). ``shared_template``: a
     template started by the caller (with ``worker_env(root, jobs)``) that outlives the run, so that a caller
     grading batch after batch (``python -m autograder serve``) does not import nbgrader and the engine anew
-    for each; the run neither starts nor closes one then.
+    for each; the run neither starts nor closes one then. ``on_result``: called with each
+    :class:`SubmissionResult` as soon as it is recorded in the gradebook, in the run's one writer (the caller's
+    thread), so that the caller can act on a submission before the whole run ends; what it raises is its own
+    trouble and stops the run.
     """
     from .. import course
 
@@ -149,7 +153,8 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
             if todo:
                 _grade_all(root, assignment, todo, result, db_url=db_url, course_id=course_id, direct=direct,
                            work=work, timeout=timeout, progress=progress, verbose=verbose, tpl=tpl, mode=mode,
-                           extra=(EXTRA_WORKERS if jobs > 1 else 0) if extra_workers is None else extra_workers)
+                           extra=(EXTRA_WORKERS if jobs > 1 else 0) if extra_workers is None else extra_workers,
+                           on_result=on_result)
         finally:
             if tpl is not None and tpl is not shared_template:
                 tpl.close()
@@ -159,9 +164,11 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
 
 
 def _grade_all(root, assignment, todo, result, *, db_url, course_id, direct, work, timeout, progress, verbose,
-               extra, tpl, mode):
-    _Pool(root, assignment, todo, result, db_url=db_url, course_id=course_id, direct=direct, work=work,
-          timeout=timeout, extra=extra, tpl=tpl, mode=mode).run(progress, verbose)
+               extra, tpl, mode, on_result=None):
+    pool = _Pool(root, assignment, todo, result, db_url=db_url, course_id=course_id, direct=direct, work=work,
+                 timeout=timeout, extra=extra, tpl=tpl, mode=mode)
+    pool.on_result = on_result
+    pool.run(progress, verbose)
 
 
 class _Pool:
@@ -187,6 +194,7 @@ class _Pool:
         self.live: dict[int, Worker] = {}
         self.live_lock = threading.Lock()
         self.t_run = time.monotonic()
+        self.on_result = None  # the caller's hook for each recorded submission (run(on_result=...))
 
     def private_db(self, k: int) -> Path:
         """Slot k's copy of the gradebook: one path for all its submissions, so that its worker's nbgrader
@@ -302,6 +310,8 @@ class _Pool:
                     bar.write("failed: %s: %s" % (outcome.student, _last_line(outcome.error)))
                 bar.set_postfix(failed=failed, refresh=False)
                 bar.update(1)
+                if self.on_result is not None:
+                    self.on_result(outcome)
 
     def run(self, progress: bool, verbose: bool) -> None:
         from tqdm import tqdm

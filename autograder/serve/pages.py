@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import warnings
 from pathlib import Path
 
 from .. import grading
@@ -53,7 +54,10 @@ class FeedbackWriter:
         for student in students:
             try:
                 app = self._app()
-                with _in(self.root):
+                with _in(self.root), warnings.catch_warnings():
+                    # nbconvert warns, once per page, that the probes' report output has no HTML form (it is
+                    # meant for the judge, not the page): the command's log hides it too
+                    warnings.simplefilter("ignore", UserWarning)
                     app.coursedir.assignment_id = assignment
                     app.coursedir.student_id = student
                     converter = GenerateFeedback(coursedir=app.coursedir, parent=app)

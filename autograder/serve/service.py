@@ -162,10 +162,20 @@ class Service:
             todo.append((rec, sub))
         if not todo:
             return
-        students = [rec.student for rec, _ in todo]
+        by_student = {rec.student: (rec, sub) for rec, sub in todo}
+        handled = set()
+
+        def one(outcome) -> None:  # each submission's page as soon as it is graded, not at the batch's end
+            handled.add(outcome.student)
+            rec, sub = by_student[outcome.student]
+            if outcome.status == "graded":
+                self.feedback(assignment, [(rec, sub)], {rec.student: outcome.seconds})
+            else:
+                self.failed(rec, sub, outcome.error or "not graded")
+
         try:
-            result = runner.run(self.root, assignment, students, jobs=self.batch_jobs(), force=True,
-                                progress=False, shared_template=self.warm_template())
+            result = runner.run(self.root, assignment, list(by_student), jobs=self.batch_jobs(), force=True,
+                                progress=False, shared_template=self.warm_template(), on_result=one)
         except runner.RunnerBusy as exc:
             for rec, _ in todo:
                 self.journal.append("requeued", rec.key)
@@ -176,15 +186,14 @@ class Service:
             for rec, sub in todo:
                 self.failed(rec, sub, str(exc))
             return
-        graded = [(rec, sub) for rec, sub in todo if result.outcomes[rec.student].status == "graded"]
-        for rec, sub in todo:
-            if result.outcomes[rec.student].status != "graded":
-                self.failed(rec, sub, result.outcomes[rec.student].error or "not graded")
-        if graded:
-            self.feedback(assignment, graded, {r.student: result.outcomes[r.student].seconds for r, _ in graded})
+        for student, (rec, sub) in by_student.items():  # those the run never reported (it stopped)
+            if student not in handled:
+                outcome = result.outcomes.get(student)
+                self.failed(rec, sub, (outcome.error if outcome else None) or "not graded")
 
     def feedback(self, assignment: str, graded: list[tuple[Record, Inbound]], seconds: dict[str, float]) -> None:
-        """Write the graded students' feedback pages (nbgrader's generate_feedback) and release them."""
+        """Write the graded students' feedback pages (nbgrader's generate_feedback) and release them (called
+        by the runner's one writer as each submission is recorded)."""
         for rec, _ in graded:
             shutil.rmtree(self.root / "feedback" / rec.student / assignment, ignore_errors=True)
         with opened(self.root) as gb:
