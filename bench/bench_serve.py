@@ -2,14 +2,15 @@
 
 For each class size N it makes a course copy with a fresh nbgrader exchange and N real OS users
 (grader_tests/live_exchange.py), releases the assignment, has every student fetch it, starts
-``python -m autograder serve``, and then has all N students submit at the same moment (each with nbgrader's
-submit as that OS user, from a process that has already imported nbgrader, as the student's running Jupyter
-server has: 40 fresh ``nbgrader`` commands would spend over a minute of 2 cores just importing); their notebooks are the benchmark class of ``python -m autograder bench``: right answers,
-known mistakes, blank, crashing, tampering). It waits until every page is in the exchange and prints one JSON
-line per N (the service's log goes to stderr): the submit-to-feedback latency (nbgrader's submission timestamp to the moment the page could be
-fetched, read from the service's journal) at p50, p95 and max, the throughput, and how far apart the
-submissions were. The machine's load average before and after is printed too: other work on the cores
-lengthens every figure.
+``python -m autograder serve``, and then has all N students submit at the same moment, each with nbgrader's
+submit as that OS user, from a process that has already imported nbgrader (as the student's running Jupyter
+server has: 40 fresh ``nbgrader`` commands would spend over a minute of 2 cores just importing). Their
+notebooks are the benchmark class of ``python -m autograder bench`` (right answers, known mistakes, blank,
+crashing, tampering). It waits until every page is in the exchange and prints one JSON line per N (the
+service's log goes to stderr): the submit-to-feedback latency (nbgrader's submission timestamp to the moment
+the page could be fetched, read from the service's journal) at p50, p95 and max, the throughput, the median
+time of each stage, and how far apart the submissions were. The machine's load average before and after is
+printed too: other work on the cores lengthens every figure.
 
     python bench/bench_serve.py [--assignment 01_forward_pass] [--students 1 40]
 """
