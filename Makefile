@@ -13,7 +13,7 @@ ifneq ($(SHARED_BANKNOTE),)
 export BANKNOTE_DATA_DIR ?= $(abspath ../shared/data/banknote)
 endif
 
-.PHONY: demo test test-fast bench bench-cluster bench-ref release notebooks venv sandbox browser postgres clean-grading
+.PHONY: demo test test-fast bench bench-cluster bench-serve bench-ref release notebooks venv sandbox browser postgres clean-grading
 
 venv: $(STAMP)
 
@@ -75,6 +75,13 @@ bench: $(STAMP) sandbox
 # PostgreSQL gradebook) against the local runner on the same cores: one JSON line (docs/grading-a-class.md)
 bench-cluster: $(STAMP) sandbox postgres
 	$(PY) -m autograder.bench_cluster
+
+# live feedback: N students (real OS users, made and removed by it; needs root) submit at once to
+# `python -m autograder serve`; one JSON line per N with p50/p95/max submit-to-feedback latency and throughput
+BENCH_SERVE_ASSIGNMENT ?= 01_forward_pass
+BENCH_SERVE_STUDENTS ?= 1 40
+bench-serve: $(STAMP) sandbox
+	$(PY) bench/bench_serve.py --assignment $(BENCH_SERVE_ASSIGNMENT) --students $(BENCH_SERVE_STUDENTS)
 
 bench-ref: $(STAMP)
 	$(PY) bench/bench_reference.py

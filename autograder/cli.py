@@ -1,4 +1,4 @@
-"""``python -m autograder``: grade, feedback, export, report, check, bench, demo, release.
+"""``python -m autograder``: grade, feedback, export, report, check, bench, demo, release, serve.
 
 A thin layer over the functions of ``grading``, ``feedback``, ``export``, ``check`` and ``synth``. Every command
 takes any assignment of the course (a folder of notebooks under ``source/``): with a spec, without one, or both
@@ -83,6 +83,12 @@ def cmd_release(args) -> int:
         grading.generate(root, name)
         print("generated release/%s" % name)
     return 0
+
+
+def cmd_serve(args) -> int:
+    from .serve import service
+
+    return service.main(course.root_of(args), args.status, args.once, args.jobs)
 
 
 def sandbox_banner(warning: str) -> str:
@@ -201,6 +207,14 @@ def build_parser() -> argparse.ArgumentParser:
     r = sub.add_parser("release", help="regenerate release/ from source/ (nbgrader generate_assignment)")
     r.add_argument("assignment", nargs="*")
     r.set_defaults(func=cmd_release)
+
+    v = sub.add_parser("serve", help="live feedback: grade each submission as it reaches nbgrader's exchange and "
+                                     "release its feedback page (docs/live-feedback.md)")
+    v.add_argument("--status", action="store_true", help="print the service's state (queue, in progress, last "
+                                                          "errors) and exit")
+    v.add_argument("--once", action="store_true", help="grade what is waiting, then exit")
+    v.add_argument("--jobs", type=int, help="submissions graded at once (default: c.LiveFeedback.jobs, or all cores)")
+    v.set_defaults(func=cmd_serve)
 
     d = sub.add_parser("demo", help="grade a synthetic class: submissions, grades, feedback, grades.csv")
     d.add_argument("assignment", nargs="*")

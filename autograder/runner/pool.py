@@ -94,7 +94,8 @@ def course_lock(root: Path):
 def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs: int | None = None,
         force: bool = False, timeout: int | None = None, progress: bool = True, verbose: bool = False,
         extra_workers: int | None = None, direct: bool | None = None, use_template: bool = True,
-        sandbox: str | None = None, cluster: str | None = None) -> RunResult:
+        sandbox: str | None = None, cluster: str | None = None,
+        shared_template: template.Template | None = None, on_result=None) -> RunResult:
     """Autograde the submissions of ``students`` (all when None), ``jobs`` at a time (default: all cores).
 
     With ``jobs`` > 1 the pool holds ``EXTRA_WORKERS`` more workers than ``jobs`` (``extra_workers``
@@ -108,6 +109,12 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
     "auto" instead of the course's ``SafeExecute.sandbox`` (:func:`sandbox_preflight`). ``cluster``: the address of a
     Dask scheduler (``tcp://HOST:PORT``) whose workers grade the submissions (:mod:`autograder.runner.cluster`;
     ``jobs``, the submissions in flight, then defaults to all of them); the gradebook must be on a database server.
+    ``shared_template``: a template started by the caller (with ``worker_env(root, jobs)``) that outlives the run,
+    so that a caller grading batch after batch (``python -m autograder serve``) does not import nbgrader and the
+    engine anew for each; the run neither starts nor closes one then. ``on_result``: called with each
+    :class:`SubmissionResult` as soon as it is recorded in the gradebook, in the run's one writer (the caller's
+    thread), so that the caller can act on a submission before the whole run ends; what it raises is its own
+    trouble and stops the run.
     """
     from .. import course
 
@@ -129,7 +136,9 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
         work.mkdir(parents=True)
         tpl = None
         try:
-            if use_template:  # it imports while this process reads the class
+            if shared_template is not None:
+                tpl = shared_template
+            elif use_template:  # it imports while this process reads the class
                 tpl = template.Template(root, worker_env(root, jobs), work / "template.log")
             course.font_cache(root)  # once per course, here, rather than by every worker's first kernel at once
             db_url, course_id = course_db(root)
@@ -150,13 +159,14 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
                     else:
                         todo.append(s)
             if todo:
-                pool = _Pool if client is None else cluster_mod.cluster_pool(client)
-                pool(root, assignment, todo, result, db_url=db_url, course_id=course_id, direct=direct, work=work,
-                     timeout=timeout, tpl=tpl, mode=mode,
-                     extra=(EXTRA_WORKERS if jobs > 1 else 0) if extra_workers is None else extra_workers
-                     ).run(progress, verbose)
+                pool = (_Pool if client is None else cluster_mod.cluster_pool(client))(
+                    root, assignment, todo, result, db_url=db_url, course_id=course_id, direct=direct, work=work,
+                    timeout=timeout, tpl=tpl, mode=mode,
+                    extra=(EXTRA_WORKERS if jobs > 1 else 0) if extra_workers is None else extra_workers)
+                pool.on_result = on_result
+                pool.run(progress, verbose)
         finally:
-            if tpl is not None:
+            if tpl is not None and tpl is not shared_template:
                 tpl.close()
             shutil.rmtree(work, ignore_errors=True)
     result.seconds = time.monotonic() - t0
@@ -206,6 +216,7 @@ class _Pool:
         self.live: dict[int, Worker] = {}
         self.live_lock = threading.Lock()
         self.t_run = time.monotonic()
+        self.on_result = None  # the caller's hook for each recorded submission (run(on_result=...))
 
     def private_db(self, k: int) -> Path:
         """Slot k's copy of the gradebook: one path for all its submissions, so that its worker's nbgrader
@@ -321,6 +332,8 @@ class _Pool:
                     bar.write("failed: %s: %s" % (outcome.student, _last_line(outcome.error)))
                 bar.set_postfix(failed=failed, refresh=False)
                 bar.update(1)
+                if self.on_result is not None:
+                    self.on_result(outcome)
 
     def run(self, progress: bool, verbose: bool) -> None:
         from tqdm import tqdm
