@@ -88,7 +88,7 @@ def cmd_release(args) -> int:
 def cmd_serve(args) -> int:
     from .serve import service
 
-    return service.main(course.root_of(args), args.status, args.once, args.jobs)
+    return service.main(course.root_of(args), args.status, args.once, args.jobs, args.cluster)
 
 
 def sandbox_banner(warning: str) -> str:
@@ -214,6 +214,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                           "errors) and exit")
     v.add_argument("--once", action="store_true", help="grade what is waiting, then exit")
     v.add_argument("--jobs", type=int, help="submissions graded at once (default: c.LiveFeedback.jobs, or all cores)")
+    add_cluster_argument(v)
     v.set_defaults(func=cmd_serve)
 
     d = sub.add_parser("demo", help="grade a synthetic class: submissions, grades, feedback, grades.csv")

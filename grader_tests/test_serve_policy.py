@@ -241,3 +241,14 @@ def test_the_services_own_failure_in_a_batch_is_retried_not_lost(tmp_path, monke
     r = service.journal.records[folder.name]
     assert (r.state, r.attempts) == (QUEUED, 1) and "No space left on device" in r.errors[0]
     assert service.step() is False  # it waits out retry_wait_s instead of failing again at once
+
+
+def test_serve_on_a_cluster_refuses_an_sqlite_gradebook_at_the_start(tmp_path, capsys):
+    """`serve --cluster` with the gradebook in an SQLite file stops before watching anything, saying what to set."""
+    from autograder import cli
+
+    root = course(tmp_path)
+    assert cli.main(["--root", str(root), "serve", "--once", "--cluster", "tcp://127.0.0.1:9"]) == 2
+    err = capsys.readouterr().err
+    assert "needs the gradebook on a database server" in err and "db_url" in err
+    assert not (root / ".autograder" / "serve" / "journal.jsonl").exists()

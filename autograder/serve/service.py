@@ -42,8 +42,14 @@ def submitted_at(timestamp: str) -> float:
 class Service:
     """One course's live-feedback service. ``log``: where its lines go (one per submission)."""
 
-    def __init__(self, root: Path, log=None, jobs: int | None = None):
+    def __init__(self, root: Path, log=None, jobs: int | None = None, cluster: str | None = None):
         self.root = Path(root).resolve()
+        self.cluster = cluster  # a Dask scheduler's address: each submission graded there (runner.run(cluster=...))
+        if cluster:  # refused at the start (an SQLite gradebook), not batch after batch
+            from ..gradebook import course_db
+            from ..runner.cluster import require_server_db
+
+            require_server_db(course_db(self.root)[0], cluster)
         self.policy, exchange_root, self.course_id, config = rules.load(self.root)
         self.exchange = Exchange(exchange_root, self.course_id)
         self.ignore = list(config.CourseDirectory.get("ignore", [".ipynb_checkpoints", "*.pyc", "__pycache__"]))
@@ -175,7 +181,8 @@ class Service:
 
         try:
             result = runner.run(self.root, assignment, list(by_student), jobs=self.batch_jobs(), force=True,
-                                progress=False, shared_template=self.warm_template(), on_result=one)
+                                progress=False, on_result=one, cluster=self.cluster,
+                                shared_template=None if self.cluster else self.warm_template())
         except runner.RunnerBusy as exc:
             for rec, _ in todo:
                 self.journal.append("requeued", rec.key)
@@ -318,14 +325,14 @@ def _stop(signum, frame):
     raise KeyboardInterrupt
 
 
-def main(root: Path, status: bool, once: bool, jobs: int | None) -> int:
+def main(root: Path, status: bool, once: bool, jobs: int | None, cluster: str | None = None) -> int:
     if status:
         print("\n".join(status_lines(root)))
         return 0
     signal.signal(signal.SIGTERM, _stop)  # systemd's and JupyterHub's stop: end as Ctrl-C does
     try:
-        Service(root, jobs=jobs).serve(once=once)
-    except (ServiceRunning, ValueError) as exc:
+        Service(root, jobs=jobs, cluster=cluster).serve(once=once)
+    except (ServiceRunning, ValueError, grading.GradingError) as exc:
         print("error: %s" % exc, file=sys.stderr)
         return 2
     except KeyboardInterrupt:
