@@ -171,15 +171,21 @@ def test_only_finished_uploads_of_released_assignments_are_seen_and_pages_go_whe
     assert [p.name for p in ex.feedback.iterdir()] == [page.name]
 
 
-def test_a_submission_the_grader_cannot_grade_gets_a_page_saying_so_and_is_tried_again(tmp_path):
-    root = course(tmp_path, "c.LiveFeedback.retries = 1\nc.LiveFeedback.retry_wait_s = 60\n")
+def one_submission(root: Path, secret: str):
+    """(service, exchange, inbound folder): student ``a`` has handed in 02 once, and 02 is released."""
     service = Service(root, log=lambda line: None)
     ex = service.exchange
     (ex.outbound / "02_losses").mkdir(parents=True)
     folder = ex.inbound / "a+02_losses+2026-12-03 09:00:00 UTC+r1"
     folder.mkdir(parents=True)
     (folder / "losses.ipynb").write_text("{}")
-    (folder / "submission_secret.txt").write_text("e" * 128)
+    (folder / "submission_secret.txt").write_text(secret)
+    return service, ex, folder
+
+
+def test_a_submission_the_grader_cannot_grade_gets_a_page_saying_so_and_is_tried_again(tmp_path):
+    root = course(tmp_path, "c.LiveFeedback.retries = 1\nc.LiveFeedback.retry_wait_s = 60\n")
+    service, ex, folder = one_submission(root, "e" * 128)
     service.policy.check_owner = False
     [r] = service.scan()
     page = ex.feedback / (notebook_hash(secret="e" * 128, notebook_id="losses") + ".html")
@@ -225,13 +231,7 @@ def test_pages_show_what_the_policy_says_and_extra_notebooks_are_named(tmp_path)
 
 def test_the_services_own_failure_in_a_batch_is_retried_not_lost(tmp_path, monkeypatch):
     root = course(tmp_path, "c.LiveFeedback.gather_s = 0\nc.LiveFeedback.check_owner = False\n")
-    service = Service(root, log=lambda line: None)
-    ex = service.exchange
-    (ex.outbound / "02_losses").mkdir(parents=True)
-    folder = ex.inbound / "a+02_losses+2026-12-03 09:00:00 UTC+r1"
-    folder.mkdir(parents=True)
-    (folder / "losses.ipynb").write_text("{}")
-    (folder / "submission_secret.txt").write_text("d" * 128)
+    service, ex, folder = one_submission(root, "d" * 128)
 
     def full_disk(*args, **kwargs):
         raise OSError(28, "No space left on device")
