@@ -27,6 +27,17 @@ def course_config(root: Path):
     return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
 
 
+def converter_config(root: Path):
+    """The course's settings for one of nbgrader's converters run in this process: the course root set, and a
+    relative SQLite gradebook made absolute (nbgrader's command, run in the root, would open it there)."""
+    config = course_config(root)
+    config.CourseDirectory.root = str(root)
+    path = sqlite_path(config.CourseDirectory.get("db_url") or sqlite_url(Path("gradebook.db")))
+    if path is not None and not path.is_absolute():
+        config.CourseDirectory.db_url = sqlite_url(Path(root) / path)
+    return config
+
+
 def course_db(root: Path) -> tuple[str, str]:
     """(db_url, course_id) of the course's gradebook, as nbgrader_config.py sets them."""
     cfg = course_config(root).get("CourseDirectory", {})

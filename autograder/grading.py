@@ -74,12 +74,8 @@ def generate(root: Path, assignment: str) -> None:
     from nbgrader.coursedir import CourseDirectory
 
     gradebook.create(root)
-    config = gradebook.course_config(root)
-    config.CourseDirectory.root = str(root)
+    config = gradebook.converter_config(root)
     config.CourseDirectory.assignment_id = assignment
-    relative = gradebook.sqlite_path(config.CourseDirectory.get("db_url") or "sqlite:///gradebook.db")
-    if relative is not None and not relative.is_absolute():  # (nbgrader's command would open it in the root)
-        config.CourseDirectory.db_url = gradebook.sqlite_url(Path(root) / relative)
     converter = GenerateAssignment(coursedir=CourseDirectory(config=config), config=config)
     converter.force = True
     log = io.StringIO()

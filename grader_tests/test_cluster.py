@@ -14,7 +14,7 @@ import pytest
 from autograder import cli, course, gradebook, specs, synth
 from autograder.bench import compare
 from autograder.outputs import export, feedback, report
-from autograder.runner import cluster, cluster_boot, run, summary_lines
+from autograder.runner import cluster, cluster_boot, cluster_worker, run, summary_lines
 from e2e import TIMEOUT, copy_course, use_shared_banknote
 
 A = "02_losses"  # numpy only: a kernel starts in a second
@@ -69,7 +69,7 @@ def test_a_dask_worker_outside_a_course_root_says_so(tmp_path, monkeypatch):
     reply = cluster_boot.grade_on_worker(task, [], 60)
     assert "not a course root" in reply["died"] and str(tmp_path) in reply["died"]
     (tmp_path / "nbgrader_config.py").write_text("")
-    reply = cluster.grade_here(task, [], 60)
+    reply = cluster_worker.grade_here(task, [], 60)
     assert "finds no submitted/ada/02_losses under %s" % tmp_path in reply["died"]
 
 

@@ -3,7 +3,7 @@
 The run is the local one (:mod:`.pool`): the same slots, progress bar, checks of what was recorded, retries and
 resuming. Only the workers differ: each slot's worker is a :class:`RemoteWorker`, which sends each submission as a
 task to the cluster's scheduler. A Dask worker (``dask worker tcp://HOST:PORT``, started in the course root) runs the
-task with :func:`grade_here`: one local grading worker (:class:`autograder.runner.handle.Worker`, the very process
+task with :func:`autograder.runner.cluster_worker.grade_here`: one local grading worker (:class:`autograder.runner.handle.Worker`, the very process
 the local runner starts, a fresh sandboxed kernel per notebook) per Dask worker thread, kept from one task to the
 next. The grading workers write the gradebook themselves, so it must be a database server (PostgreSQL): an SQLite
 file is refused before anything is graded.
@@ -27,8 +27,6 @@ CONNECT_TIMEOUT = 30  # seconds to reach the scheduler and to see its first work
 # Submissions in flight by default: every one, up to this many (the scheduler queues them and hands them to workers
 # as they free up or join, e.g. batch jobs that start one by one); each waits in a thread of the grading process.
 MAX_IN_FLIGHT = 512
-_IDLE: list[tuple] = []  # on a Dask worker: its idle grading workers, (argv, worker, its folder)
-_IDLE_LOCK = threading.Lock()
 
 
 class ClusterError(grading.GradingError):
@@ -144,92 +142,13 @@ def boot_by_value(name: str = "grade_on_worker"):
     return g
 
 
-def cluster_pool(client):
-    """The run's pool (:class:`autograder.runner.pool._Pool`) with its slots' workers on the cluster."""
-    from .pool import _Pool
+def cluster_pool(client, base):
+    """The run's pool class ``base`` (:class:`autograder.runner.pool._Pool`) with its slots' workers on the
+    cluster."""
 
-    class ClusterPool(_Pool):
+    class ClusterPool(base):
         def worker_for(self, k: int, worker):
             return worker if worker is not None else RemoteWorker(client, self.argv,
                                                                   self.work / ("worker-%d.log" % k))
 
     return ClusterPool
-
-
-# --------------------------------------------------------------------------------------------------
-# on a Dask worker
-
-
-def grade_here(task: dict, argv: list[str], timeout: float) -> dict:
-    """Grade one submission on this Dask worker, in the course root (the working directory), with an idle grading
-    worker of this process (started ahead by :func:`prestart_here`, or now; replaced as the local runner replaces
-    one): the local runner's reply, plus the host's name; ``{"died": why, "log": ...}`` when the grading worker
-    died or hung."""
-    import socket
-
-    from .handle import WorkerDied
-    from .pool import _tail
-
-    root, host = Path.cwd(), socket.gethostname()
-    if not (root / "submitted" / task["student"] / task["assignment"]).is_dir():
-        return {"student": task["student"], "died": "the Dask worker on %s finds no submitted/%s/%s under %s: the "
-                "course must be at the same path, on shared storage, on every host"
-                % (host, task["student"], task["assignment"], root)}
-    worker, folder = _idle_worker(root, argv)
-    try:
-        reply = worker.grade(dict(task, fault_log=str(folder / "faults.jsonl")), timeout, threading.Event())
-    except WorkerDied as exc:
-        worker.kill()
-        return {"student": task["student"], "died": "%s, on %s" % (exc, host), "log": _tail(folder / "worker.log")}
-    with _IDLE_LOCK:
-        _IDLE.append((list(argv), worker, folder))
-    return dict(reply, host=host)
-
-
-def prestart_here(argv: list[str], dask_worker=None) -> int:
-    """Start this Dask worker's grading workers ahead (one per thread), while the grading process still reads
-    the class, as the local runner's template imports meanwhile; the number started."""
-    threads = max(1, dask_worker.state.nthreads) if dask_worker is not None else _threads_here()
-    with _IDLE_LOCK:
-        missing = threads - sum(1 for kept in _IDLE if kept[0] == list(argv))
-    for _ in range(missing):
-        kept = _start_worker(Path.cwd(), argv)
-        with _IDLE_LOCK:
-            _IDLE.append(kept)
-    return max(0, missing)
-
-
-def _idle_worker(root: Path, argv: list[str]):
-    """(an idle grading worker of this process for ``argv``, its folder), started now if there is none."""
-    from .pool import MAX_TASKS_PER_WORKER
-
-    while True:
-        with _IDLE_LOCK:
-            if not _IDLE:
-                break
-            kept = _IDLE.pop()
-        if kept[0] == list(argv) and kept[1].alive() and kept[1].tasks < MAX_TASKS_PER_WORKER:
-            return kept[1], kept[2]
-        kept[1].close()
-    _, worker, folder = _start_worker(root, argv)
-    return worker, folder
-
-
-def _start_worker(root: Path, argv: list[str]) -> tuple:
-    import tempfile
-
-    from .env import worker_env
-    from .handle import Worker
-
-    folder = Path(tempfile.mkdtemp(prefix="autograder-dask-%d-" % os.getpid()))
-    return list(argv), Worker(root, argv, worker_env(root, _threads_here()), folder / "worker.log"), folder
-
-
-def _threads_here() -> int:
-    """The threads of the Dask worker this runs on (its kernels share the host's cores among them)."""
-    try:
-        from distributed import get_worker
-
-        return max(1, get_worker().state.nthreads)
-    except (ImportError, ValueError, AttributeError):
-        return 1

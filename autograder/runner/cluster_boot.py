@@ -4,13 +4,13 @@ A Dask worker started with ``dask worker tcp://HOST:PORT`` does not have the cou
 the scheduler reads every task too, so this function is sent as code, not as a name to import
 (:func:`autograder.runner.cluster.boot_by_value`); it imports nothing of the engine at the top. It checks that the
 worker runs in a course root, puts that root first on the import path, and hands the task to
-:func:`autograder.runner.cluster.grade_here`, the engine the worker's host holds.
+:func:`autograder.runner.cluster_worker.grade_here`, the engine the worker's host holds.
 """
 from __future__ import annotations
 
 
 def grade_on_worker(task: dict, argv: list, timeout: float) -> dict:
-    """Grade one submission on this Dask worker (see :func:`autograder.runner.cluster.grade_here`)."""
+    """Grade one submission on this Dask worker (see :func:`autograder.runner.cluster_worker.grade_here`)."""
     import os
     import socket
     import sys
@@ -21,13 +21,13 @@ def grade_on_worker(task: dict, argv: list, timeout: float) -> dict:
                 "(no nbgrader_config.py): start `dask worker` in the course root" % (socket.gethostname(), root)}
     if root not in sys.path:
         sys.path.insert(0, root)
-    from autograder.runner.cluster import grade_here
+    from autograder.runner.cluster_worker import grade_here
 
     return grade_here(task, argv, timeout)
 
 
 def prestart_on_worker(argv: list, dask_worker=None) -> int:
-    """Start this Dask worker's grading workers ahead (:func:`autograder.runner.cluster.prestart_here`); nothing
+    """Start this Dask worker's grading workers ahead (:func:`autograder.runner.cluster_worker.prestart_here`); nothing
     outside a course root (its tasks will say why)."""
     import os
     import sys
@@ -37,6 +37,6 @@ def prestart_on_worker(argv: list, dask_worker=None) -> int:
         return 0
     if root not in sys.path:
         sys.path.insert(0, root)
-    from autograder.runner.cluster import prestart_here
+    from autograder.runner.cluster_worker import prestart_here
 
     return prestart_here(argv, dask_worker)

@@ -15,9 +15,22 @@ from pathlib import Path
 from . import template
 from .worker import WORKER_BOOT, die_with_parent
 
+MAX_TASKS_PER_WORKER = 200  # a worker is replaced after this many submissions (bounds slow leaks)
+
 
 class WorkerDied(Exception):
     pass
+
+
+def log_tail(path: Path, n: int = 4000) -> str:
+    """The last ``n`` bytes of a worker's log, as text ("" where it cannot be read)."""
+    try:
+        with open(path, "rb") as f:
+            f.seek(0, os.SEEK_END)
+            f.seek(max(0, f.tell() - n))
+            return f.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
 
 
 class Worker:

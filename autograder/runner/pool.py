@@ -19,7 +19,7 @@ from .env import cores, sandbox_preflight, worker_env
 from ..gradebook import course_db, merge_submission, sqlite_url, open_gradebook, rows_from_json, snapshot, sqlite_path
 from .resume import graded_state
 from .worker import _last_line, tree_rss
-from .handle import Worker, WorkerDied
+from .handle import MAX_TASKS_PER_WORKER, Worker, WorkerDied, log_tail
 
 
 # Workers beyond --jobs (when jobs > 1): while one worker starts a kernel, waits on a kernel that idles for want
@@ -31,7 +31,6 @@ from .handle import Worker, WorkerDied
 # (docs/grading-a-class.md).
 EXTRA_WORKERS = 2
 TASK_TIMEOUT = 1800  # seconds a worker may take for one submission before it is killed (hung, not slow)
-MAX_TASKS_PER_WORKER = 200  # a worker is replaced after this many submissions (bounds slow leaks)
 RETRIES = 1  # extra attempts for a submission whose worker died or hung, whose kernel would not start, or
 # one of whose cells ran out of time while the machine was too busy to run it
 
@@ -159,7 +158,7 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
                     else:
                         todo.append(s)
             if todo:
-                pool = (_Pool if client is None else cluster_mod.cluster_pool(client))(
+                pool = (_Pool if client is None else cluster_mod.cluster_pool(client, _Pool))(
                     root, assignment, todo, result, db_url=db_url, course_id=course_id, direct=direct, work=work,
                     timeout=timeout, tpl=tpl, mode=mode,
                     extra=(EXTRA_WORKERS if jobs > 1 else 0) if extra_workers is None else extra_workers)
@@ -273,7 +272,7 @@ class _Pool:
                 try:
                     reply = worker.grade(task, TASK_TIMEOUT, self.stop)
                 except WorkerDied as exc:
-                    outcome.error, outcome.log = str(exc), _tail(worker.log_path)
+                    outcome.error, outcome.log = str(exc), log_tail(worker.log_path)
                     worker.kill()
                     worker = None
                     continue
@@ -360,13 +359,3 @@ class _Pool:
             for student in self.todo:
                 self.result.outcomes.setdefault(student, SubmissionResult(student, "failed",
                                                                           error="not graded: the run stopped"))
-
-
-def _tail(path: Path, n: int = 4000) -> str:
-    try:
-        with open(path, "rb") as f:
-            f.seek(0, os.SEEK_END)
-            f.seek(max(0, f.tell() - n))
-            return f.read().decode("utf-8", "replace")
-    except OSError:
-        return ""
