@@ -15,7 +15,7 @@ from .. import course, grading, runner
 from ..runner.env import cores, worker_env
 from ..runner.template import Template
 from ..gradebook import opened
-from . import policy as rules
+from .policy import load, next_batch, refusal, shows, supersede, when
 from .exchange import Exchange, Inbound, notice_page
 from .pages import FeedbackWriter
 from .journal import FAILED, GRADING, QUEUED, REFUSED, RELEASED, SUPERSEDED, Journal, Record
@@ -50,7 +50,7 @@ class Service:
             from ..runner.cluster import require_server_db
 
             require_server_db(course_db(self.root)[0], cluster)
-        self.policy, exchange_root, self.course_id, config = rules.load(self.root)
+        self.policy, exchange_root, self.course_id, config = load(self.root)
         self.exchange = Exchange(exchange_root, self.course_id)
         self.ignore = list(config.CourseDirectory.get("ignore", [".ipynb_checkpoints", "*.pyc", "__pycache__"]))
         self.jobs = jobs or self.policy.jobs or None
@@ -121,9 +121,9 @@ class Service:
                 if not more:
                     break
                 new += more
-        for rec in rules.supersede(self.journal):
+        for rec in supersede(self.journal):
             self.notify(rec, "Not graded: a newer submission replaced it", rec.why)
-        batch = rules.next_batch(self.journal, time.time())
+        batch = next_batch(self.journal, time.time())
         if batch:
             try:
                 self.grade(batch)
@@ -146,7 +146,7 @@ class Service:
             rec = self.journal.add(Record(sub.key, sub.student, sub.assignment, submitted_at(sub.timestamp),
                                           time.time()))
             new.append(rec)
-            why = rules.refusal(self.policy, rec, self.journal.history(rec.student, rec.assignment), sub.owner())
+            why = refusal(self.policy, rec, self.journal.history(rec.student, rec.assignment), sub.owner())
             if why:
                 self.release(sub, rec, {nb: notice_page("Not graded", why) for nb in sub.notebooks()}, REFUSED, why)
                 self.log("refused %s %s: %s" % (rec.student, rec.assignment, why))
@@ -212,7 +212,7 @@ class Service:
                 self.journal.append("graded", rec.key, points=sub.score, max_points=sub.max_score)
         for student in self.writer.write(assignment, [rec.student for rec, _ in graded]):
             self.log("feedback of %s written by the nbgrader command (in process it failed)" % student)
-        show = rules.shows(self.policy, due, time.time())
+        show = shows(self.policy, due, time.time())
         for rec, sub in graded:
             points, most = totals[rec.student]
             pages = self.pages(rec, sub, show, due)
@@ -241,10 +241,10 @@ class Service:
             elif show == "verdicts":
                 rows = verdict_rows(self.root / "autograded" / rec.student / rec.assignment / (nb + ".ipynb"))
                 pages[nb] = notice_page("Graded: your verdicts", "Points are shown after the due date (%s)."
-                                        % rules.when(_epoch(due)), rows)
+                                        % when(_epoch(due)), rows)
             else:
                 pages[nb] = notice_page("Graded", "Your submission was graded; your results are shown after the "
-                                        "due date (%s)." % rules.when(_epoch(due)))
+                                        "due date (%s)." % when(_epoch(due)))
         return pages
 
     def failed(self, rec: Record, sub: Inbound, error: str) -> None:
