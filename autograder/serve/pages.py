@@ -10,21 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import os
 import warnings
 from pathlib import Path
 
 from .. import grading
-
-
-@contextlib.contextmanager
-def _in(folder: Path):
-    before = os.getcwd()
-    os.chdir(folder)
-    try:
-        yield
-    finally:
-        os.chdir(before)
 
 
 class FeedbackWriter:
@@ -38,7 +27,7 @@ class FeedbackWriter:
         if self.app is None:
             from nbgrader.apps.generatefeedbackapp import GenerateFeedbackApp
 
-            with _in(self.root):  # nbgrader reads nbgrader_config.py from the working folder
+            with contextlib.chdir(self.root):  # nbgrader reads nbgrader_config.py from the working folder
                 app = GenerateFeedbackApp.instance()
                 app.initialize([])
             app.log.setLevel(logging.ERROR)
@@ -54,7 +43,7 @@ class FeedbackWriter:
         for student in students:
             try:
                 app = self._app()
-                with _in(self.root), warnings.catch_warnings():
+                with contextlib.chdir(self.root), warnings.catch_warnings():
                     # nbconvert warns, once per page, that the probes' report output has no HTML form (it is
                     # meant for the judge, not the page): the command's log hides it too
                     warnings.simplefilter("ignore", UserWarning)
