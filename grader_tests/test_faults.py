@@ -140,6 +140,7 @@ def graded(tmp_path_factory):
     start = time.monotonic()
     proc = grading.nbgrader(root, "autograde", ASSIGNMENT, "--force", "--Execute.timeout=%d" % CELL_TIMEOUT,
                             "--SafeExecute.notebook_timeout=%d" % NOTEBOOK_TIMEOUT, check=False)
+    (root / "autograde.log").write_text(proc.stdout or "")
     return root, proc, time.monotonic() - start
 
 
@@ -151,14 +152,24 @@ def _score(root, student):
     return cf.gradebook_scores(root, [student], assignment=ASSIGNMENT)[student]
 
 
+def _autograded(root, student):
+    """The student's autograded notebook; when there is none, the failure shows what nbgrader said about them."""
+    path = root / "autograded" / student / ASSIGNMENT / NOTEBOOK
+    if not path.exists():
+        log = (root / "autograde.log").read_text().splitlines()
+        said = [i for i, line in enumerate(log) if "/%s/" % student in line or "'%s'" % student in line]
+        pytest.fail("no autograded notebook for %s; nbgrader's log around them:\n%s" % (
+            student, "\n".join(log[said[0]:said[-1] + 40] if said else log[-60:])))
+    return nbformat.read(str(path), 4)
+
+
 def _sandbox_meta(root, student):
-    nb = nbformat.read(str(root / "autograded" / student / ASSIGNMENT / NOTEBOOK), 4)
-    return nb.metadata.get("autograder_sandbox", {})
+    return _autograded(root, student).metadata.get("autograder_sandbox", {})
 
 
 def _errors(root, student) -> dict[str, list]:
     """{grade_id of each code cell: the names of its error outputs}."""
-    nb = nbformat.read(str(root / "autograded" / student / ASSIGNMENT / NOTEBOOK), 4)
+    nb = _autograded(root, student)
     return {synth.grade_id(c): [o.get("ename") for o in c.outputs if o.get("output_type") == "error"]
             for c in nb.cells if c.cell_type == "code"}
 

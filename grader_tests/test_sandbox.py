@@ -441,6 +441,32 @@ def test_a_time_out_on_an_idle_machine_is_the_notebooks(tmp_path, code):
     assert _timed_out(out)
 
 
+def test_a_kernel_starts_even_while_the_previous_kernels_processes_are_still_going(tmp_path):
+    """A grading process runs its kernels one after another under a user id of its own, whose process limit
+    counts them all: processes left from the previous kernel (a fork storm still being torn down) that fill the
+    limit are stopped before the next kernel starts, instead of leaving its notebook ungraded."""
+    _need_bwrap()
+    if os.geteuid() != 0:
+        pytest.skip("kernels run under a user id of their own only when grading as root")
+    ex = SafeExecute(sandbox="bwrap", timeout=30, max_tasks=16)
+    uid = _sandbox_uid(ex.sandbox_uid)
+    # 16 sleeping processes of that user, whose parent (as the sandbox's init would) reaps them when they stop
+    parent = subprocess.Popen([sys.executable, "-c", "import subprocess, sys\n"
+                               "kids = [subprocess.Popen(['sleep', '120'], user=%d, group=%d) for _ in range(16)]\n"
+                               "print('started', flush=True)\n"
+                               "print(sorted(k.wait() for k in kids), flush=True)\n" % (uid, uid)],
+                              stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout.readline() == "started\n"
+        out, _ = ex.preprocess(_tiny_notebook("print(6 * 7)"), {"metadata": {"path": str(tmp_path)}})
+        assert [o.get("text") for o in out.cells[0].outputs] == ["42\n"]
+        assert parent.stdout.readline() == "%s\n" % ([-9] * 16)  # stopped by the grader
+    finally:
+        parent.kill()
+        parent.wait()
+        parent.stdout.close()
+
+
 def test_a_kernel_that_cannot_start_is_not_graded(tmp_path, monkeypatch):
     """Before any of the student's code has run, a failure is the grader's: raised (nbgrader saves no grade
     and reports the submission; the runner grades it again), never recorded as the student's 0."""

@@ -119,13 +119,13 @@ class SafeExecute(Execute):
         return {"mode": mode, "workdir": workdir, "hidden": hidden, "readable": readable, "keras_home": keras,
                 "font_cache": _font_cache(root) if mode == "bwrap" else None,
                 "uid": _sandbox_uid(self.sandbox_uid) if mode == "bwrap" else None, "limits": self.limits(),
+                "uid_of_process": self.sandbox_uid < 0,
                 "env_unset": ["AUTOGRADER_COURSE_ROOT", "PYTHONPATH", "JPY_PARENT_PID"]}
 
     def coursedir_root(self) -> str | None:
-        try:
-            return str(self.config.CourseDirectory.root) or None
-        except Exception:
-            return None
+        section = self.config["CourseDirectory"] if "CourseDirectory" in self.config else {}
+        root = section["root"] if "root" in section else None
+        return root if isinstance(root, str) and root else None
 
     def create_kernel_manager(self):
         km = super().create_kernel_manager()

@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import tempfile
+import time
 from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
@@ -42,6 +43,50 @@ def describe_exit(code: int | None) -> str:
                "SIGXCPU": ": the CPU time limit", "SIGABRT": ": aborted", "SIGXFSZ": ": the file size limit"}
         return "killed by %s%s" % (name, why.get(name, ""))
     return "exit code %d" % code
+
+
+def user_processes(uid: int) -> list[int]:
+    """The processes whose real user id is ``uid`` (zombies included: they hold their place in the user's
+    process count until they are reaped)."""
+    import psutil
+
+    found = []
+    for proc in psutil.process_iter(["uids"]):
+        uids = proc.info.get("uids")
+        if uids is not None and uids.real == uid:
+            found.append(proc.pid)
+    return found
+
+
+def clear_user(uid: int, wait: float = 20.0) -> int:
+    """Stop what is left of the previous kernel under the sandbox user ``uid`` and wait until it is gone.
+
+    A grading process runs its kernels one after another under one user id of its own, whose process limit
+    (``SafeExecute.max_tasks``) counts every process and thread of that user. A kernel that filled it (a fork
+    storm) is stopped with its whole PID namespace, but the kernel tears hundreds of processes down after the
+    stop returns: the next notebook's kernel, started meanwhile, could not start a process and that notebook
+    went ungraded. Returns how many processes were found (0 almost always)."""
+    pids = user_processes(uid)
+    if not pids:
+        return 0
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+    deadline = time.monotonic() + wait
+    left = pids
+    while left and time.monotonic() < deadline:
+        time.sleep(0.05)
+        left = user_processes(uid)
+        for pid in left:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+    log.warning("%d processes of the sandbox user %d were left from the previous kernel: stopped%s", len(pids), uid,
+                "" if not left else "; %d still there after %.0f s" % (len(left), wait))
+    return len(pids)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -120,6 +165,8 @@ class SandboxKernelManager(AsyncKernelManager):
         limits = dict(spec.get("limits", {}))
         if os.geteuid() == 0 and spec.get("uid") is None:
             limits.pop("RLIMIT_NPROC", None)  # root is exempt from it anyway
+        if spec.get("mode") == "bwrap" and spec.get("uid") is not None and spec.get("uid_of_process"):
+            clear_user(spec["uid"])  # the grading process's own user id: nothing but its previous kernel runs as it
         env = dict(kw.get("env") or os.environ)
         if spec.get("mode") != "bwrap":  # bwrap unsets these itself (--unsetenv)
             for name in spec.get("env_unset", []):
