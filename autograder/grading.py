@@ -63,30 +63,46 @@ def ensure_generated(root: Path, assignment: str) -> None:
 
 def generate(root: Path, assignment: str) -> None:
     """What ``nbgrader generate_assignment ASSIGNMENT --force`` does (release/, and the notebooks and cells in
-    the gradebook), with the course's settings, by nbgrader's own converter in this process: the command would
-    start a Python that imports nbgrader's apps first (2 of its 3 CPU-seconds). Raises :class:`GradingError`
-    with nbgrader's log where the converter fails."""
+    the gradebook), with the course's settings, by nbgrader's own converter in this process (:func:`convert`).
+    Raises :class:`GradingError` with nbgrader's log where the converter fails."""
+    from nbgrader.converters import GenerateAssignment
+
+    convert(root, GenerateAssignment, assignment)
+
+
+def convert(root: Path, converter_class, assignment: str, student: str | None = None) -> str:
+    """Run one of nbgrader's converters (``GenerateAssignment``, ``GenerateFeedback``) on the course in this
+    process, as its command does with ``--force`` (and ``--student``): the course's ``nbgrader_config.py``, the
+    same preprocessors and templates. The command would start a Python that imports nbgrader's apps first: 2 of
+    its 3 CPU-seconds. Returns nbgrader's log; raises :class:`GradingError` with it where the converter fails."""
     import io
     import logging
 
-    from nbgrader.converters import GenerateAssignment
     from nbgrader.converters.base import NbGraderException
     from nbgrader.coursedir import CourseDirectory
 
     gradebook.create(root)
     config = gradebook.converter_config(root)
     config.CourseDirectory.assignment_id = assignment
-    converter = GenerateAssignment(coursedir=CourseDirectory(config=config), config=config)
+    if student:
+        config.CourseDirectory.student_id = student
+    converter = converter_class(coursedir=CourseDirectory(config=config), config=config)
     converter.force = True
     log = io.StringIO()
     handler = logging.StreamHandler(log)
+    handler.setFormatter(logging.Formatter("[%(levelname)s] %(message)s"))
+    level = converter.log.level
     converter.log.addHandler(handler)
+    converter.log.setLevel(logging.INFO)
     try:
         converter.start()
     except NbGraderException as exc:
-        raise GradingError("generating %s failed: %s\n%s" % (assignment, exc, log.getvalue()[-4000:])) from exc
+        raise GradingError("%s of %s failed: %s\n%s" % (converter_class.__name__, assignment, exc,
+                                                         log.getvalue()[-4000:])) from exc
     finally:
         converter.log.removeHandler(handler)
+        converter.log.setLevel(level)
+    return log.getvalue()
 
 
 def submissions(root: Path, assignment: str) -> list[str]:

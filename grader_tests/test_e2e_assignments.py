@@ -10,6 +10,7 @@ import nbformat
 import pytest
 
 from autograder import grading, specs, synth
+from autograder.outputs import feedback
 from autograder.gradebook import opened
 from e2e import REPO_ROOT, copy_course, gradebook_scores, hidden_regions
 
@@ -190,6 +191,32 @@ def test_no_hidden_source_or_engine_internals_reach_students(a, graded_course):
             text = path.read_text()
             for snippet in hidden + ["class Probe", "_autograder", "autograder/judging/judge.py", "REPORT_MIME"]:
                 assert snippet not in text, (student.name, path.name, snippet)
+
+
+@pytest.mark.slow
+def test_feedback_pages_written_in_process_are_the_commands(graded_course, tmp_path):
+    """feedback.generate runs nbgrader's converter in this process: the pages are the ones `nbgrader
+    generate_feedback` writes, for the whole class and for one student."""
+    import shutil
+
+    a = "02_losses"
+    graded = graded_course(a)
+    root = copy_course(tmp_path / "c")
+    shutil.copytree(graded / "autograded", root / "autograded")
+    shutil.copy(graded / "gradebook.db", root / "gradebook.db")
+    pages = lambda: {p.relative_to(root).as_posix(): p.read_text() for p in (root / "feedback").rglob("*.html")}
+    grading.nbgrader(root, "generate_feedback", a, "--force")
+    by_command = pages()
+    assert sorted(by_command) == sorted("feedback/%s/%s/%s.html" % (s.name, a, specs.get(a).notebook)
+                                        for s in synth.smoke_class(specs.get(a)))
+    shutil.rmtree(root / "feedback")
+    assert feedback.generate(root, a).returncode == 0
+    assert pages() == by_command
+    shutil.rmtree(root / "feedback")
+    assert feedback.generate(root, a, "blank").returncode == 0
+    assert pages() == {k: v for k, v in by_command.items() if k.startswith("feedback/blank/")}
+    proc = feedback.generate(root, a, "nobody")
+    assert proc.returncode == 1 and "nobody" in proc.stdout
 
 
 @pytest.mark.slow

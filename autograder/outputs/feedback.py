@@ -9,6 +9,8 @@ score and comment, so the page reads well before a student scrolls.
 from __future__ import annotations
 
 import html
+import subprocess
+import sys
 from pathlib import Path
 
 from nbformat.v4 import new_markdown_cell
@@ -216,8 +218,24 @@ def summary_markdown(rows: list[dict], faults: list[str], *, late_penalty: float
     return "\n".join(lines)
 
 
-def generate(root: Path, assignment: str, student: str | None = None, quiet: bool = True):
-    args = ["generate_feedback", assignment, "--force"]
-    if student:
-        args.append("--student=" + student)
-    return grading.nbgrader(root, *args, quiet=quiet, check=False)
+def generate(root: Path, assignment: str, student: str | None = None, quiet: bool = True
+             ) -> subprocess.CompletedProcess:
+    """What ``nbgrader generate_feedback ASSIGNMENT --force [--student=STUDENT]`` does, by nbgrader's converter in
+    this process (:func:`autograder.grading.convert`): the pages of every autograded submission, or the
+    student's. Returns what the command would (exit 1 where a page could not be written), with nbgrader's log."""
+    import warnings
+
+    from nbgrader.converters import GenerateFeedback
+
+    args = ["nbgrader", "generate_feedback", assignment, "--force"] + (["--student=" + student] if student else [])
+    with warnings.catch_warnings():
+        # nbconvert warns, once per page, that the probes' report output has no HTML form (it is meant for the
+        # judge, not the page); the command's log hides it too
+        warnings.simplefilter("ignore", UserWarning)
+        try:
+            log, code = grading.convert(root, GenerateFeedback, assignment, student), 0
+        except grading.GradingError as exc:
+            log, code = str(exc), 1
+    if not quiet:
+        sys.stdout.write(log)
+    return subprocess.CompletedProcess(args, code, stdout=log)
