@@ -21,8 +21,8 @@ It checks that (a) and (b) recorded identical grades (per student, notebook and 
 gradebooks, after each run of (b)) and prints the times, the throughput ratio (a)/(b), the runner's overhead
 over bare execution ((b) with one job against (c)) and the peak memory of a worker with its kernel; then the
 same figures as one JSON line per class size, and whether the machine held still while it ran (see
-:func:`unsteady`). The endless-loop student is left out because its one cell would
-cost a full cell time-out in every mode and tell nothing about throughput.
+:func:`unsteady`). The endless-loop student is left out: its one cell would cost a full cell time-out in
+every mode and tell nothing about throughput. Each run of (b) starts its own template, as the command does.
 
 Why (b) runs twice, around (a): a machine's speed drifts (a shared host, its clock, its caches), and the
 ratio divides two timings taken minutes apart. With (b) timed just before and just after (a), and the
@@ -46,7 +46,7 @@ from pathlib import Path
 
 from . import course, gradebook, grading, runner, synth
 from .pipeline.execute import SafeExecute
-from .runner import env as runner_env
+from .runner import env as runner_env, template
 
 COURSE_PARTS = ("autograder", "reference_impl", "source", "release", "nbgrader_config.py")
 LEFT_OUT = ("loop",)
@@ -128,6 +128,12 @@ def unsteady(runner_runs: list[float], bare_runs: list[float], speedup_bare: flo
     return why
 
 
+def cold_run(root: Path, assignment: str, **kw) -> runner.RunResult:
+    """The class graded again as the command grades it: with a template of its own, not this process's kept one."""
+    template.close_reusable()
+    return runner.run(root, assignment, force=True, progress=False, **kw)
+
+
 def load() -> str:
     return "%.1f %.1f %.1f" % os.getloadavg()
 
@@ -152,8 +158,8 @@ def bench(root: Path, assignment: str, n: int, *, jobs: int | None = None, timeo
         bare_execute(inputs[:1], roots["c"], timeout)  # warm-up (file caches), not timed
 
         def parallel(label: str) -> runner.RunResult:
-            res = runner.run(roots["b"], assignment, jobs=jobs, force=True, timeout=timeout, progress=False,
-                             extra_workers=extra_workers, sandbox=mode)
+            res = cold_run(roots["b"], assignment, jobs=jobs, timeout=timeout, extra_workers=extra_workers,
+                           sandbox=mode)
             print("  (b) runner --jobs %-2d (%d workers), %-6s %7.1f s  %5.2f s/submission   load %s"
                   % (jobs, res.workers, label, res.seconds, res.seconds / n, load()), flush=True)
             return res
@@ -185,8 +191,7 @@ def bench(root: Path, assignment: str, n: int, *, jobs: int | None = None, timeo
             return t
 
         t_cs = [bare("before")]
-        res_1 = runner.run(roots["b"], assignment, jobs=1, force=True, timeout=timeout, progress=False,
-                           extra_workers=0, sandbox=mode)
+        res_1 = cold_run(roots["b"], assignment, jobs=1, timeout=timeout, extra_workers=0, sandbox=mode)
         t_1 = res_1.seconds
         same_1 = differences("b1", res_1)
         t_x = executing(roots["b"], assignment, names)
@@ -238,11 +243,9 @@ def figures_of(n, cores, jobs, t_a, res_b, t_cs, res_1, t_d, t_x, busy, identica
                "runner_runs_s": [round(r.seconds, 1) for r in res_b], "bare_runs_s": [round(t, 1) for t in t_cs],
                "runner_1job_s": round(t_1, 1), "bare_parallel_s": round(t_d, 1),
                "speedup_runner": round(t_1 / t_b, 2), "speedup_bare": round(t_cs[-1] / t_d, 2),
-               "bare_busy_cores": round(busy[-1], 2),
-               "execute_step_s": round(t_x, 1), "jobs": jobs, "workers": res_b[0].workers,
-               "identical": identical, "load_after": load()}
-    why = unsteady(figures["runner_runs_s"], figures["bare_runs_s"], figures["speedup_bare"], cores,
-                   figures["bare_busy_cores"])
+               "bare_busy_cores": round(busy[-1], 2), "execute_step_s": round(t_x, 1), "jobs": jobs,
+               "workers": res_b[0].workers, "identical": identical, "load_after": load()}
+    why = unsteady(figures["runner_runs_s"], figures["bare_runs_s"], t_cs[-1] / t_d, cores, busy[-1])
     figures["steady"], figures["unsteady_because"] = not why, why
     return figures
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from . import course, grading, synth, throwaway
 from .bench import bench_class, compare, course_copy, load
-from .runner import run
+from .runner import run, template
 from .runner.env import cores
 
 A = "02_losses"
@@ -52,6 +52,7 @@ def bench(n: int, workers: int, timeout: int | None = None) -> dict:
         diffs: list[str] = []
 
         def timed(label: str, root: Path, **kw) -> None:
+            template.close_reusable()  # each local run timed as the command runs it: with a template of its own
             res = run(root, A, timeout=timeout, progress=False, force=True, **kw)
             figures[label + "_s"] = round(res.seconds, 1)
             if res.failed:

@@ -353,11 +353,32 @@ def test_workers_start_directly_when_the_template_is_gone(graded, monkeypatch):
             started.append(self)
 
     monkeypatch.setattr(runner_template, "Template", Dying)
+    runner_template.close_reusable()  # the one kept from the earlier runs of this process
     students = ["blank", "correct"]
-    result = run(graded.par, A, students, jobs=2, force=True, timeout=TIMEOUT, progress=False)
+    try:
+        result = run(graded.par, A, students, jobs=2, force=True, timeout=TIMEOUT, progress=False)
+    finally:
+        runner_template.close_reusable()
     assert started and started[0].proc.returncode is not None
     assert result.of("graded") == students, result.outcomes
     assert dump(graded.par, students) == dump(graded.ser, students)
+
+
+@pytest.mark.slow
+def test_a_later_run_forks_from_the_same_template_into_its_own_course(graded, tmp_path):
+    """A process keeps its template from one run to the next: the next run, of another course, forks its
+    workers from it, and they grade in that course, with its environment."""
+    run(graded.par, A, ["blank"], jobs=1, force=True, timeout=TIMEOUT, progress=False)
+    [tpl] = runner_template._REUSABLE
+    other = copy_course(tmp_path / "other")
+    shutil.copy2(graded.par / ".autograder" / "secret", course.state_dir(other) / "secret")
+    synth.build_class(other, A, [s for s in STUDENTS if s.name == "correct"])
+    before = dump(graded.par)
+    result = run(other, A, jobs=1, timeout=TIMEOUT, progress=False)
+    assert result.of("graded") == ["correct"], result.outcomes
+    assert runner_template._REUSABLE == [tpl] and tpl.alive()
+    assert dump(other, ["correct"]) == dump(graded.ser, ["correct"])
+    assert dump(graded.par) == before
 
 
 def test_template_forks_workers_and_reports_how_they_end(tmp_path):

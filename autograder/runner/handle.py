@@ -52,7 +52,7 @@ class Worker:
                 req_r, req_w = os.pipe()
                 rep_r, rep_w = os.pipe()
                 try:
-                    self.pid = tpl.fork([req_r, rep_w, log.fileno()], self.mark, list(argv))
+                    self.pid = tpl.fork([req_r, rep_w, log.fileno()], self.mark, list(argv), cwd=root, env=env)
                     self.template = tpl
                 except template.TemplateGone as exc:
                     log.write(("%s: starting this worker directly\n" % exc).encode())

@@ -104,7 +104,8 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
     cell (``Execute.timeout``; default: the course's). ``verbose``: print each submission's nbgrader log.
     ``direct``: workers write the gradebook themselves (default: only for a server database, never SQLite).
     ``use_template``: fork workers from a template process that has imported nbgrader and the engine once
-    (:mod:`autograder.runner.template`); False starts each worker as a process of its own. ``sandbox``: "none" or
+    (:mod:`autograder.runner.template`), kept for this process's later runs (:func:`template.reusable`); False
+    starts each worker as a process of its own. ``sandbox``: "none" or
     "auto" instead of the course's ``SafeExecute.sandbox`` (:func:`sandbox_preflight`). ``cluster``: the address of a
     Dask scheduler (``tcp://HOST:PORT``) whose workers grade the submissions (:mod:`autograder.runner.cluster`;
     ``jobs``, the submissions in flight, then defaults to all of them); the gradebook must be on a database server.
@@ -137,8 +138,8 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
         try:
             if shared_template is not None:
                 tpl = shared_template
-            elif use_template:  # it imports while this process reads the class
-                tpl = template.Template(root, worker_env(root, jobs), work / "template.log")
+            elif use_template:  # this process's, or one that imports while this process reads the class
+                tpl = template.reusable(worker_env(root, jobs))
             course.font_cache(root)  # once per course, here, rather than by every worker's first kernel at once
             db_url, course_id = course_db(root)
             grading.ensure_generated(root, assignment)
@@ -165,8 +166,6 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
                 pool.on_result = on_result
                 pool.run(progress, verbose)
         finally:
-            if tpl is not None and tpl is not shared_template:
-                tpl.close()
             shutil.rmtree(work, ignore_errors=True)
     result.seconds = time.monotonic() - t0
     return result
