@@ -15,7 +15,7 @@ import pytest
 from autograder.outputs import feedback
 from autograder import synth
 from autograder.pipeline.bwrap import bwrap_problem
-from autograder.runner import run, summary_lines
+from autograder.runner import run, summary_lines, template
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 COURSE_PARTS = ("autograder", "reference_impl", "source", "release", "nbgrader_config.py")
@@ -135,6 +135,9 @@ def starving():
         pytest.skip("cannot cap the CPU of the grading processes: %s" % found)
     group, here, cap = found
     period = 100_000
+    # this process's kept worker template runs outside the group (and one started inside would outlive it):
+    # each run started here starts its own, capped with this process
+    template.close_reusable()
     try:
         group.mkdir()
         if cap == "cpu.max":
@@ -150,6 +153,7 @@ def starving():
     try:
         yield
     finally:
+        template.close_reusable()
         (here / "cgroup.procs").write_text(str(os.getpid()))
         for _ in range(50):  # its last processes may still be exiting
             try:
