@@ -65,7 +65,10 @@ def _kernel_students(root) -> dict[str, dict[str, str]]:
         "dies-exit": {FAULT_CELL: "import os\nos._exit(1)\n"},
         "dies-segv": {FAULT_CELL: "import ctypes\nctypes.string_at(0)\n"},
         "loops": {FAULT_CELL: "while True:\n    pass\n"},
-        "deaf": {FAULT_CELL: "import signal\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    pass\n"},
+        # deaf to the interrupt, and busy: its loop never returns to the kernel's own loop, so the kernel answers
+        # nothing either (it waits rather than spins: the cell limit and the grace after it cost no CPU)
+        "deaf": {FAULT_CELL: "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n"
+                             "    time.sleep(0.1)\n"},
 
         # code of its own for the kernel's exit: with the course's immediate stop it never runs
         "exits": {FAULT_CELL: "import atexit\nopen('hello.txt', 'w').write('written by a cell')\n"
