@@ -12,7 +12,7 @@ import threading
 import time
 from pathlib import Path
 
-from . import template
+from .template import Template, TemplateGone
 from .worker import WORKER_BOOT, die_with_parent
 
 MAX_TASKS_PER_WORKER = 200  # a worker is replaced after this many submissions (bounds slow leaks)
@@ -38,7 +38,7 @@ class Worker:
     it is gone) a process of its own."""
 
     def __init__(self, root: Path, argv: list[str], env: dict, log_path: Path,
-                 tpl: template.Template | None = None):
+                 tpl: Template | None = None):
         self.log_path = log_path
         # Every process the worker starts inherits this mark, so that kill() finds its kernels even once they
         # are orphans (a worker killed while its kernel's sandbox was still starting up leaves one behind).
@@ -54,7 +54,7 @@ class Worker:
                 try:
                     self.pid = tpl.fork([req_r, rep_w, log.fileno()], self.mark, list(argv), cwd=root, env=env)
                     self.template = tpl
-                except template.TemplateGone as exc:
+                except TemplateGone as exc:
                     log.write(("%s: starting this worker directly\n" % exc).encode())
                     os.close(req_w)
                     os.close(rep_r)

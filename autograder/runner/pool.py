@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .. import grading
-from . import cluster as cluster_mod, template
+from .cluster import MAX_IN_FLIGHT, cluster_pool, connect, prestart, require_server_db, threads as cluster_threads
+from .template import Template, reusable
 from .env import cores, sandbox_preflight, worker_env
 from ..gradebook import course_db, merge_submission, sqlite_url, open_gradebook, rows_from_json, snapshot, sqlite_path
 from .resume import graded_state
@@ -94,7 +95,7 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
         force: bool = False, timeout: int | None = None, progress: bool = True, verbose: bool = False,
         extra_workers: int | None = None, direct: bool | None = None, use_template: bool = True,
         sandbox: str | None = None, cluster: str | None = None,
-        shared_template: template.Template | None = None, on_result=None) -> RunResult:
+        shared_template: Template | None = None, on_result=None) -> RunResult:
     """Autograde the submissions of ``students`` (all when None), ``jobs`` at a time (default: all cores).
 
     With ``jobs`` > 1 the pool holds ``EXTRA_WORKERS`` more workers than ``jobs`` (``extra_workers``
@@ -104,7 +105,7 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
     cell (``Execute.timeout``; default: the course's). ``verbose``: print each submission's nbgrader log.
     ``direct``: workers write the gradebook themselves (default: only for a server database, never SQLite).
     ``use_template``: fork workers from a template process that has imported nbgrader and the engine once
-    (:mod:`autograder.runner.template`), kept for this process's later runs (:func:`template.reusable`); False
+    (:mod:`autograder.runner.template`), kept for this process's later runs (:func:`.template.reusable`); False
     starts each worker as a process of its own. ``sandbox``: "none" or
     "auto" instead of the course's ``SafeExecute.sandbox`` (:func:`sandbox_preflight`). ``cluster``: the address of a
     Dask scheduler (``tcp://HOST:PORT``) whose workers grade the submissions (:mod:`autograder.runner.cluster`;
@@ -127,10 +128,10 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
         return result
     with course_lock(root), _cluster_client(root, cluster) as client:
         if client is not None:
-            result.jobs = max(1, jobs or min(len(students), cluster_mod.MAX_IN_FLIGHT))
-            result.cluster = "%s (%d worker threads at the start)" % (cluster, cluster_mod.threads(client))
+            result.jobs = max(1, jobs or min(len(students), MAX_IN_FLIGHT))
+            result.cluster = "%s (%d worker threads at the start)" % (cluster, cluster_threads(client))
             direct, use_template, extra_workers = True, False, 0
-            cluster_mod.prestart(client, worker_argv(timeout, mode))  # while this process reads the class
+            prestart(client, worker_argv(timeout, mode))  # while this process reads the class
         jobs = result.jobs
         work = course.state_dir(root) / "runner" / ("run-%d-%d" % (os.getpid(), time.time_ns()))
         work.mkdir(parents=True)
@@ -139,7 +140,7 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
             if shared_template is not None:
                 tpl = shared_template
             elif use_template:  # this process's, or one that imports while this process reads the class
-                tpl = template.reusable(worker_env(root, jobs))
+                tpl = reusable(worker_env(root, jobs))
             course.font_cache(root)  # once per course, here, rather than by every worker's first kernel at once
             db_url, course_id = course_db(root)
             grading.ensure_generated(root, assignment)
@@ -159,7 +160,7 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
                     else:
                         todo.append(s)
             if todo:
-                pool = (_Pool if client is None else cluster_mod.cluster_pool(client, _Pool))(
+                pool = (_Pool if client is None else cluster_pool(client, _Pool))(
                     root, assignment, todo, result, db_url=db_url, course_id=course_id, direct=direct, work=work,
                     timeout=timeout, tpl=tpl, mode=mode,
                     extra=(EXTRA_WORKERS if jobs > 1 else 0) if extra_workers is None else extra_workers)
@@ -184,8 +185,8 @@ def _cluster_client(root: Path, address: str | None):
     if not address:
         yield None
         return
-    cluster_mod.require_server_db(course_db(root)[0], address)
-    client = cluster_mod.connect(address)
+    require_server_db(course_db(root)[0], address)
+    client = connect(address)
     try:
         yield client
     finally:
