@@ -79,6 +79,35 @@ def test_require_server_db():
         cluster.require_server_db("sqlite:////srv/c/gradebook.db", "tcp://h:8786")
 
 
+def test_kernels_share_a_hosts_cores_among_every_dask_worker_on_it(tmp_path, monkeypatch):
+    """Two single-threaded Dask workers on a host grade two submissions at once there: each kernel's math
+    libraries get the host's cores over the host's slots, as with the local runner's jobs, not all the cores."""
+    from types import SimpleNamespace
+
+    from autograder.runner import env as runner_env
+
+    class Client:
+        def nthreads(self):
+            return {"tcp://10.0.0.5:4001": 1, "tcp://10.0.0.5:4002": 1, "tcp://10.0.0.6:4001": 4}
+
+    slots = cluster.slots_by_host(Client())
+    assert slots == {"10.0.0.5": 2, "10.0.0.6": 4}
+    for name in runner_env.THREAD_ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(runner_env, "cores", lambda: 4)
+    monkeypatch.setattr(course, "keras_home", lambda root=None: tmp_path / "keras")
+    monkeypatch.setattr(cluster_worker, "_HOST_SLOTS", [0])
+    monkeypatch.setattr(cluster_worker, "_IDLE", [])
+    monkeypatch.setattr(cluster_worker.tempfile, "mkdtemp", lambda prefix: str(tmp_path))
+    envs = []
+    monkeypatch.setattr(cluster_worker, "Worker", lambda root, argv, env, log: envs.append(env))
+    worker = SimpleNamespace(address="tcp://10.0.0.5:4002", state=SimpleNamespace(nthreads=1))
+    cluster_worker.prestart_here([], worker, slots)
+    assert [e["OMP_NUM_THREADS"] for e in envs] == ["2"]  # 4 cores over the host's 2 slots
+    cluster_worker._note_slots({"10.0.0.9": 8}, worker)  # a list that does not name this host changes nothing
+    assert cluster_worker._HOST_SLOTS == [2]
+
+
 class WorkerKiller(threading.Thread):
     """Kills the first Dask worker seen grading a submission, a second into its task."""
 

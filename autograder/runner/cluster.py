@@ -64,12 +64,27 @@ def prestart(client, argv: list[str]) -> None:
     """Have every Dask worker start its grading workers now (:func:`prestart_here`; starting a process takes
     milliseconds, its imports go on while the run reads the class). A worker that cannot starts them with its
     first task instead."""
-    client.run(boot_by_value("prestart_on_worker"), list(argv), on_error="ignore")
+    client.run(boot_by_value("prestart_on_worker"), list(argv), slots_by_host(client), on_error="ignore")
 
 
 def threads(client) -> int:
     """The cluster's worker threads now: the submissions it grades at once."""
     return sum(client.nthreads().values())
+
+
+def slots_by_host(client) -> dict[str, int]:
+    """{host: the threads of all the Dask workers on it}: the submissions graded at once on that host, whose
+    kernels share its cores (a host may run several Dask workers, each knowing only its own threads)."""
+    slots: dict[str, int] = {}
+    for address, nthreads in client.nthreads().items():
+        host = host_of(address)
+        slots[host] = slots.get(host, 0) + nthreads
+    return slots
+
+
+def host_of(address: str) -> str:
+    """The host of a Dask address: ``tcp://10.0.0.5:40331`` -> ``10.0.0.5``."""
+    return address.split("://")[-1].rsplit(":", 1)[0]
 
 
 class RemoteWorker:
@@ -82,6 +97,7 @@ class RemoteWorker:
         self.client, self.argv, self.log_path = client, list(argv), log_path
         self.tasks = 0
         self.future = None
+        self.slots = slots_by_host(client)
 
     def alive(self) -> bool:
         return True
@@ -93,7 +109,8 @@ class RemoteWorker:
 
         self.tasks += 1
         key = "grade-%s-%s-%s" % (task["assignment"], task["student"], secrets.token_hex(4))
-        self.future = future = self.client.submit(boot_by_value(), task, self.argv, timeout, key=key, pure=False)
+        self.future = future = self.client.submit(boot_by_value(), dict(task, host_slots=self.slots), self.argv,
+                                                  timeout, key=key, pure=False)
         done = threading.Event()
         future.add_done_callback(lambda _: done.set())
         # No deadline here: the task may wait its turn on the scheduler for long; once it runs, the Dask worker

@@ -26,7 +26,7 @@ def grade_on_worker(task: dict, argv: list, timeout: float) -> dict:
     return grade_here(task, argv, timeout)
 
 
-def prestart_on_worker(argv: list, dask_worker=None) -> int:
+def prestart_on_worker(argv: list, slots: dict | None = None, dask_worker=None) -> int:
     """Start this Dask worker's grading workers ahead (:func:`autograder.runner.cluster_worker.prestart_here`); nothing
     outside a course root (its tasks will say why)."""
     import os
@@ -39,4 +39,4 @@ def prestart_on_worker(argv: list, dask_worker=None) -> int:
         sys.path.insert(0, root)
     from autograder.runner.cluster_worker import prestart_here
 
-    return prestart_here(argv, dask_worker)
+    return prestart_here(argv, dask_worker, slots)

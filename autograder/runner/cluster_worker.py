@@ -12,11 +12,17 @@ import tempfile
 import threading
 from pathlib import Path
 
+from .cluster import host_of
 from .env import worker_env
 from .handle import MAX_TASKS_PER_WORKER, Worker, WorkerDied, log_tail
 
 _IDLE: list[tuple] = []  # this Dask worker's idle grading workers, (argv, worker, its folder)
 _IDLE_LOCK = threading.Lock()
+# The submissions graded at once on this host, by every Dask worker on it (the grading process's
+# ``slots_by_host``, sent with the prestart and each task); 0 until known. Like the local runner's jobs, it sets
+# how many threads each kernel's math libraries get (:func:`autograder.runner.env.worker_env`): two single-threaded
+# Dask workers on two cores must not each start kernels sized for both cores.
+_HOST_SLOTS = [0]
 
 
 def grade_here(task: dict, argv: list[str], timeout: float) -> dict:
@@ -27,6 +33,7 @@ def grade_here(task: dict, argv: list[str], timeout: float) -> dict:
     import socket
 
     root, host = Path.cwd(), socket.gethostname()
+    _note_slots(task.pop("host_slots", None))
     if not (root / "submitted" / task["student"] / task["assignment"]).is_dir():
         return {"student": task["student"], "died": "the Dask worker on %s finds no submitted/%s/%s under %s: the "
                 "course must be at the same path, on shared storage, on every host"
@@ -42,9 +49,10 @@ def grade_here(task: dict, argv: list[str], timeout: float) -> dict:
     return dict(reply, host=host)
 
 
-def prestart_here(argv: list[str], dask_worker=None) -> int:
+def prestart_here(argv: list[str], dask_worker=None, slots: dict | None = None) -> int:
     """Start this Dask worker's grading workers ahead (one per thread), while the grading process still reads
     the class, as the local runner's template imports meanwhile; the number started."""
+    _note_slots(slots, dask_worker)
     threads = max(1, dask_worker.state.nthreads) if dask_worker is not None else _threads_here()
     with _IDLE_LOCK:
         missing = threads - sum(1 for kept in _IDLE if kept[0] == list(argv))
@@ -71,7 +79,22 @@ def _idle_worker(root: Path, argv: list[str]):
 
 def _start_worker(root: Path, argv: list[str]) -> tuple:
     folder = Path(tempfile.mkdtemp(prefix="autograder-dask-%d-" % os.getpid()))
-    return list(argv), Worker(root, argv, worker_env(root, _threads_here()), folder / "worker.log"), folder
+    env = worker_env(root, _HOST_SLOTS[0] or _threads_here())
+    return list(argv), Worker(root, argv, env, folder / "worker.log"), folder
+
+
+def _note_slots(slots: dict | None, dask_worker=None) -> None:
+    """Keep this host's entry of the grading process's ``slots_by_host``, if it names this host."""
+    try:
+        if dask_worker is None:
+            from distributed import get_worker
+
+            dask_worker = get_worker()
+        here = host_of(dask_worker.address)
+    except (ImportError, ValueError, AttributeError):
+        return
+    if (slots or {}).get(here):
+        _HOST_SLOTS[0] = int(slots[here])
 
 
 def _threads_here() -> int:
