@@ -252,3 +252,37 @@ def test_serve_on_a_cluster_refuses_an_sqlite_gradebook_at_the_start(tmp_path, c
     err = capsys.readouterr().err
     assert "needs the gradebook on a database server" in err and "db_url" in err
     assert not (root / ".autograder" / "serve" / "journal.jsonl").exists()
+
+
+def test_status_shows_the_policy_in_force_and_the_graded_attempts_each_student_has_left(tmp_path):
+    p = policy(max_attempts=2, cooldown_s=600.0, feedback_before_deadline="verdicts")
+    j = Journal(tmp_path)
+    for key, student, state in [("a1", "a", RELEASED), ("a2", "a", REFUSED), ("a3", "a", QUEUED),
+                                ("b1", "b", RELEASED), ("b2", "b", SUPERSEDED), ("c1", "c", REFUSED)]:
+        j.add(rec(key, student, T0))
+        if state != QUEUED:
+            j.append(state, key)
+    due = datetime.datetime(2027, 1, 15, 12, 0)  # T0 is four hours before it
+    lines = rules.in_force(p, j, {"02_losses": due, "01_forward_pass": None}, T0)
+    assert lines == [
+        "policy: at most 2 graded attempt(s) per student; 600 s between graded attempts; before the due date "
+        "pages show verdicts",
+        "  01_forward_pass: no due date; pages now: full; attempts left: 2 each",  # nobody submitted it
+        "  02_losses: due 2027-01-15 12:00:00 UTC; pages now: verdicts; attempts left: a 0, b 1 (others 2)"]
+    after = rules.in_force(p, j, {"02_losses": due}, due.replace(tzinfo=datetime.timezone.utc).timestamp() + 1)
+    assert after[1].startswith("  02_losses: due 2027-01-15 12:00:00 UTC; pages now: full;")
+    assert rules.in_force(policy(), j, {"02_losses": None}, T0) == [
+        "policy: no limit on graded attempts; no cool-down", "  02_losses: no due date; pages now: full"]
+
+
+def test_status_reads_the_policy_from_the_course_and_the_due_date_from_the_gradebook(tmp_path):
+    from nbgrader.api import Gradebook
+
+    root = course(tmp_path, "c.LiveFeedback.max_attempts = 3\nc.LiveFeedback.check_owner = False\n")
+    service, _, _ = one_submission(root, "e" * 128)
+    service.scan()
+    assert status_lines(root)[-2:] == ["policy: at most 3 graded attempt(s) per student; no cool-down",
+                                       "  02_losses: no due date; pages now: full; attempts left: a 2 (others 3)"]
+    with Gradebook("sqlite:///%s" % (root / "gradebook.db"), course_id="dl-course") as gb:
+        gb.update_or_create_assignment("02_losses", duedate=datetime.datetime(2020, 1, 1, 9, 30))
+    assert status_lines(root)[-1].startswith("  02_losses: due 2020-01-01 09:30:00 UTC; pages now: full;")
