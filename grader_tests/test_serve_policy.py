@@ -286,3 +286,25 @@ def test_status_reads_the_policy_from_the_course_and_the_due_date_from_the_grade
     with Gradebook("sqlite:///%s" % (root / "gradebook.db"), course_id="dl-course") as gb:
         gb.update_or_create_assignment("02_losses", duedate=datetime.datetime(2020, 1, 1, 9, 30))
     assert status_lines(root)[-1].startswith("  02_losses: due 2020-01-01 09:30:00 UTC; pages now: full;")
+
+
+def test_a_graded_submission_s_page_as_the_policy_shows_it(tmp_path):
+    """'full': nbgrader's page as written; 'received' (before the due date): a note with the due date and no
+    results; a notebook that is not the assignment's: a note; a page nbgrader did not write: None (the service
+    then counts the attempt as failed and tries again). The 'verdicts' page: test_serve_live.py."""
+    root = course(tmp_path, "c.LiveFeedback.check_owner = False\n")
+    service, ex, folder = one_submission(root, "e" * 128)
+    (folder / "scratch.ipynb").write_text("{}")
+    (root / "release" / "02_losses").mkdir(parents=True)
+    (root / "release" / "02_losses" / "losses.ipynb").write_text("{}")
+    [r] = service.scan()
+    sub, due = ex.find(r.key), datetime.datetime(2027, 1, 15, 12, 0)
+    assert service.pages(r, sub, "full", due) is None
+    page = root / "feedback" / "a" / "02_losses" / "losses.html"
+    page.parent.mkdir(parents=True)
+    page.write_bytes(b"<html>Your results: 7 / 10 points</html>")
+    full = service.pages(r, sub, "full", due)
+    assert full["losses"] == page.read_bytes() and "scratch.ipynb is not a notebook of 02_losses" in (
+        full["scratch"].decode())
+    received = service.pages(r, sub, "received", due)["losses"].decode()
+    assert "results are shown after the due date (2027-01-15 12:00:00 UTC)" in received and "7 / 10" not in received
