@@ -252,3 +252,59 @@ def test_serve_on_a_cluster_refuses_an_sqlite_gradebook_at_the_start(tmp_path, c
     err = capsys.readouterr().err
     assert "needs the gradebook on a database server" in err and "db_url" in err
     assert not (root / ".autograder" / "serve" / "journal.jsonl").exists()
+
+
+def test_status_shows_the_policy_in_force_and_the_graded_attempts_each_student_has_left(tmp_path):
+    p = policy(max_attempts=2, cooldown_s=600.0, feedback_before_deadline="verdicts")
+    j = Journal(tmp_path)
+    for key, student, state in [("a1", "a", RELEASED), ("a2", "a", REFUSED), ("a3", "a", QUEUED),
+                                ("b1", "b", RELEASED), ("b2", "b", SUPERSEDED), ("c1", "c", REFUSED)]:
+        j.add(rec(key, student, T0))
+        if state != QUEUED:
+            j.append(state, key)
+    due = datetime.datetime(2027, 1, 15, 12, 0)  # T0 is four hours before it
+    lines = rules.in_force(p, j, {"02_losses": due, "01_forward_pass": None}, T0)
+    assert lines == [
+        "policy: at most 2 graded attempt(s) per student; 600 s between graded attempts; before the due date "
+        "pages show verdicts",
+        "  01_forward_pass: no due date; pages now: full; attempts left: 2 each",  # nobody submitted it
+        "  02_losses: due 2027-01-15 12:00:00 UTC; pages now: verdicts; attempts left: a 0, b 1 (others 2)"]
+    after = rules.in_force(p, j, {"02_losses": due}, due.replace(tzinfo=datetime.timezone.utc).timestamp() + 1)
+    assert after[1].startswith("  02_losses: due 2027-01-15 12:00:00 UTC; pages now: full;")
+    assert rules.in_force(policy(), j, {"02_losses": None}, T0) == [
+        "policy: no limit on graded attempts; no cool-down", "  02_losses: no due date; pages now: full"]
+
+
+def test_status_reads_the_policy_from_the_course_and_the_due_date_from_the_gradebook(tmp_path):
+    from nbgrader.api import Gradebook
+
+    root = course(tmp_path, "c.LiveFeedback.max_attempts = 3\nc.LiveFeedback.check_owner = False\n")
+    service, _, _ = one_submission(root, "e" * 128)
+    service.scan()
+    assert status_lines(root)[-2:] == ["policy: at most 3 graded attempt(s) per student; no cool-down",
+                                       "  02_losses: no due date; pages now: full; attempts left: a 2 (others 3)"]
+    with Gradebook("sqlite:///%s" % (root / "gradebook.db"), course_id="dl-course") as gb:
+        gb.update_or_create_assignment("02_losses", duedate=datetime.datetime(2020, 1, 1, 9, 30))
+    assert status_lines(root)[-1].startswith("  02_losses: due 2020-01-01 09:30:00 UTC; pages now: full;")
+
+
+def test_a_graded_submission_s_page_as_the_policy_shows_it(tmp_path):
+    """'full': nbgrader's page as written; 'received' (before the due date): a note with the due date and no
+    results; a notebook that is not the assignment's: a note; a page nbgrader did not write: None (the service
+    then counts the attempt as failed and tries again). The 'verdicts' page: test_serve_live.py."""
+    root = course(tmp_path, "c.LiveFeedback.check_owner = False\n")
+    service, ex, folder = one_submission(root, "e" * 128)
+    (folder / "scratch.ipynb").write_text("{}")
+    (root / "release" / "02_losses").mkdir(parents=True)
+    (root / "release" / "02_losses" / "losses.ipynb").write_text("{}")
+    [r] = service.scan()
+    sub, due = ex.find(r.key), datetime.datetime(2027, 1, 15, 12, 0)
+    assert service.pages(r, sub, "full", due) is None
+    page = root / "feedback" / "a" / "02_losses" / "losses.html"
+    page.parent.mkdir(parents=True)
+    page.write_bytes(b"<html>Your results: 7 / 10 points</html>")
+    full = service.pages(r, sub, "full", due)
+    assert full["losses"] == page.read_bytes() and "scratch.ipynb is not a notebook of 02_losses" in (
+        full["scratch"].decode())
+    received = service.pages(r, sub, "received", due)["losses"].decode()
+    assert "results are shown after the due date (2027-01-15 12:00:00 UTC)" in received and "7 / 10" not in received

@@ -70,8 +70,36 @@ def shows(policy: LiveFeedback, duedate: datetime.datetime | None, now: float) -
     """What the page of a submission graded ``now`` shows (one of ``SHOWS``)."""
     if duedate is None:
         return "full"
-    due = duedate if duedate.tzinfo else duedate.replace(tzinfo=datetime.timezone.utc)
-    return policy.feedback_before_deadline if now < due.timestamp() else "full"
+    return policy.feedback_before_deadline if now < epoch(duedate) else "full"
+
+
+def in_force(policy: LiveFeedback, journal: Journal, dues: dict[str, datetime.datetime | None],
+             now: float) -> list[str]:
+    """``serve --status``: the rules in force and, per assignment (``dues``: its nbgrader due date), what a page
+    graded now shows and how many graded attempts each student who submitted has left."""
+    rules = ["at most %d graded attempt(s) per student" % policy.max_attempts if policy.max_attempts
+             else "no limit on graded attempts"]
+    rules.append("%g s between graded attempts" % policy.cooldown_s if policy.cooldown_s else "no cool-down")
+    if policy.feedback_before_deadline != "full":
+        rules.append("before the due date pages show %s" % policy.feedback_before_deadline)
+    lines = ["policy: " + "; ".join(rules)]
+    for assignment, due in sorted(dues.items()):
+        parts = ["due %s" % when(epoch(due)) if due else "no due date", "pages now: %s" % shows(policy, due, now)]
+        if policy.max_attempts:
+            used: dict[str, int] = {}
+            for rec in journal.in_order():
+                if rec.assignment == assignment and rec.state in ACCEPTED:
+                    used[rec.student] = used.get(rec.student, 0) + 1
+            left = ", ".join("%s %d" % (s, max(0, policy.max_attempts - n)) for s, n in sorted(used.items()))
+            parts.append("attempts left: %s (others %d)" % (left, policy.max_attempts) if left
+                         else "attempts left: %d each" % policy.max_attempts)
+        lines.append("  %s: %s" % (assignment, "; ".join(parts)))
+    return lines
+
+
+def epoch(due: datetime.datetime) -> float:
+    """Seconds since the epoch of an nbgrader due date (kept as naive UTC)."""
+    return (due if due.tzinfo else due.replace(tzinfo=datetime.timezone.utc)).timestamp()
 
 
 # --------------------------------------------------------------------------------------------------

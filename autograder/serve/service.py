@@ -15,7 +15,7 @@ from .. import course, grading, runner
 from ..runner.env import cores, worker_env
 from ..runner.template import Template
 from ..gradebook import opened
-from .policy import load, next_batch, refusal, shows, supersede, when
+from .policy import epoch, in_force, load, next_batch, refusal, shows, supersede, when
 from .exchange import Exchange, Inbound, notice_page
 from .pages import FeedbackWriter
 from .journal import FAILED, GRADING, QUEUED, REFUSED, RELEASED, SUPERSEDED, Journal, Record
@@ -241,10 +241,10 @@ class Service:
             elif show == "verdicts":
                 rows = verdict_rows(self.root / "autograded" / rec.student / rec.assignment / (nb + ".ipynb"))
                 pages[nb] = notice_page("Graded: your verdicts", "Points are shown after the due date (%s)."
-                                        % when(_epoch(due)), rows)
+                                        % when(epoch(due)), rows)
             else:
                 pages[nb] = notice_page("Graded", "Your submission was graded; your results are shown after the "
-                                        "due date (%s)." % when(_epoch(due)))
+                                        "due date (%s)." % when(epoch(due)))
         return pages
 
     def failed(self, rec: Record, sub: Inbound, error: str) -> None:
@@ -275,10 +275,6 @@ class Service:
             self.journal.append(RELEASED, rec.key)
         else:
             self.journal.append(state, rec.key, why=why, released=True, **extra)
-
-
-def _epoch(due) -> float:
-    return due.replace(tzinfo=datetime.timezone.utc).timestamp() if due.tzinfo is None else due.timestamp()
 
 
 def verdict_rows(path: Path) -> list[tuple[str, str]]:
@@ -318,7 +314,27 @@ def status_lines(root: Path, errors: int = 5) -> list[str]:
         lines.append("submit-to-feedback: median %.1f s, max %.1f s over %d" % (lat[len(lat) // 2], lat[-1], len(lat)))
     errs = [(r, e) for r in recs for e in r.errors][-errors:]
     lines += ["last errors:"] + ["  %s/%s: %s" % (r.student, r.assignment, e) for r, e in errs] if errs else []
-    return lines
+    try:
+        policy, exchange_root, course_id, _ = load(root)
+    except ValueError as exc:  # no course id: the service would not start either
+        return lines + ["policy: unknown (%s)" % exc]
+    assignments = Exchange(exchange_root, course_id).released() | {r.assignment for r in recs}
+    return lines + in_force(policy, journal, due_dates(root, assignments), time.time())
+
+
+def due_dates(root: Path, assignments: set[str]) -> dict[str, datetime.datetime | None]:
+    """{assignment: its due date in the gradebook, or None}; a course with no gradebook yet is left without one."""
+    from nbgrader.api import MissingEntry
+
+    from ..gradebook import exists
+
+    dues: dict[str, datetime.datetime | None] = dict.fromkeys(assignments)
+    if assignments and exists(root):
+        with opened(root) as gb:
+            for assignment in assignments:
+                with contextlib.suppress(MissingEntry):
+                    dues[assignment] = gb.find_assignment(assignment).duedate
+    return dues
 
 
 def _stop(signum, frame):
