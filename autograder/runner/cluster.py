@@ -22,6 +22,7 @@ from pathlib import Path
 
 from .. import grading
 from ..gradebook import sqlite_path
+from .cluster_worker import host_of
 
 CONNECT_TIMEOUT = 30  # seconds to reach the scheduler and to see its first worker
 # Submissions in flight by default: every one, up to this many (the scheduler queues them and hands them to workers
@@ -80,11 +81,6 @@ def slots_by_host(client) -> dict[str, int]:
         host = host_of(address)
         slots[host] = slots.get(host, 0) + nthreads
     return slots
-
-
-def host_of(address: str) -> str:
-    """The host of a Dask address: ``tcp://10.0.0.5:40331`` -> ``10.0.0.5``."""
-    return address.split("://")[-1].rsplit(":", 1)[0]
 
 
 class RemoteWorker:

@@ -12,7 +12,6 @@ import tempfile
 import threading
 from pathlib import Path
 
-from .cluster import host_of
 from .env import worker_env
 from .handle import MAX_TASKS_PER_WORKER, Worker, WorkerDied, log_tail
 
@@ -81,6 +80,11 @@ def _start_worker(root: Path, argv: list[str]) -> tuple:
     folder = Path(tempfile.mkdtemp(prefix="autograder-dask-%d-" % os.getpid()))
     env = worker_env(root, _HOST_SLOTS[0] or _threads_here())
     return list(argv), Worker(root, argv, env, folder / "worker.log"), folder
+
+
+def host_of(address: str) -> str:
+    """The host of a Dask address: ``tcp://10.0.0.5:40331`` -> ``10.0.0.5``."""
+    return address.split("://")[-1].rsplit(":", 1)[0]
 
 
 def _note_slots(slots: dict | None, dask_worker=None) -> None:
