@@ -1,7 +1,8 @@
 """Running nbgrader's own apps on the course, with the environment grading kernels need.
 
-The apps run as subprocesses (``python -m nbgrader ...``) from the course root, so that
-``nbgrader_config.py`` wires in the probe and the judge. Grading kernels get:
+The apps that grade run as subprocesses (``python -m nbgrader ...``) from the course root, so that
+``nbgrader_config.py`` wires in the probe and the judge; the converters that only write files and the gradebook
+(``generate_assignment``, ``generate_feedback``) run in this process with the same settings (:func:`convert`). Grading kernels get:
 ``KERAS_HOME`` pointing at a cache that holds the verified banknote file (they have no
 network), ``PATH`` led by this interpreter's folder (the
 ``python3`` kernel resolves to this environment), and no ``PYTHONPATH``, so the engine
