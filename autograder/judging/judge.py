@@ -63,6 +63,22 @@ def error_text(ename: str, evalue: str) -> str:
     return "%s: %s" % (ename, evalue) if evalue else ename
 
 
+# lines of an error's text that are trace, not message: a frame ('  File "x.py", line 3, in f'), the code under it,
+# TensorFlow's "Detected at node ... defined at (most recent call last):" and its "[[{{node ...}}]] [Op:...]" tags
+_TRACE_LINE = re.compile(r"^\s*(File \"|\[\[\{\{node |\[Op:|Detected at node |Traceback \(most recent)|^\s{2,}\S")
+
+
+def error_message(text: str, limit: int = 300) -> str:
+    """An error's message without its trace: the first line and the last line that is message, not a frame (a
+    TensorFlow error repeats the graph's Python trace inside its message; its cause is the last line)."""
+    lines = [ln.strip() for ln in str(text).splitlines() if ln.strip() and not _TRACE_LINE.match(ln)]
+    if not lines:
+        return ""
+    first, last = lines[0].rstrip(":"), lines[-1]
+    short = first if len(lines) == 1 or last == lines[0] else "%s: %s" % (first, last)
+    return short if len(short) <= limit else short[:limit - 1] + "…"
+
+
 def judge_question(question: Question, qid: str, ctx: Context, outputs, nonce: str, timeout: int | None) -> dict:
     """The verdict on one question, as plain data (see :func:`verdict`)."""
     reports = find_reports(outputs, nonce, qid)
