@@ -247,3 +247,25 @@ def test_the_class_report_states_each_fault_once_with_its_question(tmp_path):
     assert page.count("timed out after 30 s") == 1 and "solution_" not in page
     students = re.search(r"<h2>Students</h2>(.*?)</table>", page, re.S).group(1)
     assert "time-out, kernel died (see Failures)" in students
+
+
+def test_the_formgraders_panels_name_cells_by_question_not_by_id():
+    """The formgrader's submission view, rendered as the formgrader renders it (the course's nbgrader_config.py,
+    its HTML exporter and template, autograder/outputs/templates/autograder_formgrade): each graded cell's panel
+    and each answer's panel is named by question number and title; the score boxes keep nbgrader's ids, which its
+    scripts and the summary's links use."""
+    from nbconvert.exporters import HTMLExporter
+    from traitlets.config import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO_ROOT)).load_config()
+    page, _ = HTMLExporter(config=config).from_notebook_node(faulty_notebook(), resources={
+        "submission_id": "s1", "base_url": "", "index": 0, "total": 1, "notebook_id": A.notebook,
+        "assignment_id": A.name, "student": "kim"})
+    labels = [re.sub(r"\s+", " ", x).strip() for x in re.findall(r'class="nbgrader-label">(.*?)</span>', page, re.S)]
+    softmax = "Question 3: A numerically stable softmax"
+    assert [x for x in labels if softmax in x] == ["Student's answer to " + softmax, softmax]
+    assert "Question 8: %s (student's answer)" % pages.heading_title("## Check your understanding") in labels
+    assert len(labels) == 2 * len(A.questions) + len(A.manual) and all("Question" in x for x in labels)
+    assert not re.search(r"<code>\w+</code>", "".join(labels)), "no cell id in a panel"
+    assert 'id="softmax"' in page and 'id="explain_mouse"' in page and 'id="explain_mouse-comment"' in page
+    assert '<a href="#explain_mouse">grade this answer</a>' in page  # the summary's link to the score box

@@ -92,10 +92,16 @@ def label(item: dict) -> str:
 
 
 class PageView(Preprocessor):
-    """Label the graded cells with their question number and title; drop the points printed under a verdict."""
+    """Label the graded cells with their question number and title (``label``), and each solution cell with the
+    question it answers (``answer_to``); drop the points printed under a verdict."""
 
     def preprocess(self, nb, resources):
         names = cell_names(nb)
+        by_id = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id"): c for c in nb.cells
+                 if isinstance(c.get("metadata", {}).get("nbgrader"), dict)}
+        for gid, (item, answer) in questions_of_cells(nb).items():
+            if answer and gid in by_id:  # the formgrader's panel of an answer names the question it answers
+                by_id[gid].metadata.setdefault(STATE_KEY, {})["answer_to"] = label(item)
         for item in graded_cells(nb):
             cell = item["cell"]
             cell.metadata.setdefault(STATE_KEY, {})["label"] = label(item)
