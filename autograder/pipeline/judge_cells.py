@@ -55,8 +55,9 @@ class JudgeCells(NbGraderPreprocessor):
             cell.outputs = judge.verdict_outputs(v)
             cell.source = judge.public_source(source)
             cell.metadata[STATE_KEY] = {"verdict": v}
-            summary.append({k: v[k] for k in ("question", "points", "max_points", "status")})
-        add_dependency_hints(nb, assignment)
+            summary.append(v)
+        add_dependency_hints(nb, assignment)  # may change a verdict's points (Question.charge_dependent)
+        summary = [{k: v[k] for k in ("question", "points", "max_points", "status")} for v in summary]
         scrub_grading_internals(nb, state["nonce"])
         nb.metadata[STATE_KEY] = {"verdicts": summary, "faults": [f.to_json() for f in faults]}
         return nb, resources
@@ -175,6 +176,8 @@ def add_dependency_hints(nb, assignment) -> None:
             continue
         if v.get("mistake"):
             v["builds_on"] = failed
+            question = assignment.question(gid)
+            judge.dependent_failure(question, v, {u: verdicts[u] for u in question.uses if u in verdicts})
         else:
             v["message"] += " (note: this builds on %s, which did not pass %s own checks: fix that first)" % (
                 "; ".join(failed), "its" if len(failed) == 1 else "their")
