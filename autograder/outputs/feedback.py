@@ -209,8 +209,8 @@ def summary_markdown(rows: list[dict], faults: list[str], *, late_penalty: float
     lines += _headline(rows, total, max_total, late_penalty, staff)
     if faults:  # each cause once, led by its question; the rows it left ungraded point here
         lines.append('<div class="autograder-problems" style="background:#fff8c5;border-left:4px solid #9a6700;'
-                     'padding:6px 10px"><b>Problems while running your notebook:</b><ul style="margin:4px 0">%s'
-                     "</ul></div>" % "".join("<li>%s</li>" % e(f) for f in faults))
+                     'padding:6px 10px"><b>Problems while running %s notebook:</b><ul style="margin:4px 0">%s'
+                     "</ul></div>" % ("the" if staff else "your", "".join("<li>%s</li>" % e(f) for f in faults)))
     lines.append('<table class="autograder-summary-table" style="border-collapse:collapse;width:100%%;'
                  'table-layout:auto"><thead><tr>%s</tr></thead><tbody>' % "".join(
                      '<th style="%s">%s</th>' % (HEAD, h) for h in ("#", "Question", "Points", "Verdict",
