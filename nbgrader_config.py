@@ -105,6 +105,10 @@ NBGRADER_TEMPLATES = os.path.join(os.path.dirname(nbgrader.__file__), "server_ex
 c.HTMLExporter.preprocessors = ["autograder.outputs.mathml.RenderMath",
                                 "autograder.outputs.feedback.FormgraderSummary", "autograder.outputs.pages.PageView"]
 c.HTMLExporter.extra_template_basedirs = [os.path.join(ROOT, "autograder", "outputs", "templates"), NBGRADER_TEMPLATES]
+# The formgrader's submission view: nbgrader's "formgrade" template, extended by the course so that each panel names
+# its cell by question number and title, not by its cell id (autograder/outputs/templates/autograder_formgrade).
+c.HTMLExporter.template_name = "autograder_formgrade"
+c.HTMLExporter.extra_template_paths = [NBGRADER_TEMPLATES]  # where it finds "formgrade/index.html.j2" to extend
 # Feedback pages only (the formgrader keeps its own template): nbgrader's feedback template, extended by the course
 # (autograder/outputs/templates/autograder_feedback); the paths are nbgrader's stylesheet's and its templates'.
 c.GenerateFeedback.HTMLExporter.template_name = "autograder_feedback"

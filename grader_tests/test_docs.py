@@ -55,3 +55,32 @@ def test_the_files_and_names_the_design_page_gives_exist_in_the_engine():
         from autograder.pipeline.execute import SafeExecute
 
         assert setting in SafeExecute.class_trait_names(), setting
+
+
+def test_the_ta_guide_names_the_exchange_course_id_and_urls_the_formgrader_uses(tmp_path, monkeypatch):
+    """docs/ta-guide.md against nbgrader itself: the exchange folder the formgrader's Manage Assignments page uses
+    (nbgrader's API, as the page asks it) with the course's nbgrader_config.py and without c.Exchange.root, and
+    with it; the course id; every formgrader address the guide gives is one the formgrader serves."""
+    from nbgrader.apps.api import NbGraderAPI
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.server_extensions.formgrader import apihandlers, handlers
+    from traitlets.config import PyFileConfigLoader
+
+    guide = (ROOT / "docs" / "ta-guide.md").read_text()
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
+    monkeypatch.chdir(tmp_path)  # the course root's own files stay as they are
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    assert "nbgrader 0.9.6 uses\n  `%s` unless `c.Exchange.root" % api.exchange_root in guide
+    course_id = config.CourseDirectory.course_id
+    assert api.course_id == course_id and "`<exchange>/%s/feedback/`" % course_id in guide
+    config.Exchange.root = str(tmp_path / "exchange")
+    (tmp_path / "exchange").mkdir()
+    api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+    assert api.exchange_root == str(tmp_path / "exchange") and not api.exchange_missing
+    served = [re.compile(h[0].rstrip("$") + "$") for h in handlers.default_handlers + apihandlers.default_handlers]
+    urls = re.findall(r"http://127\.0\.0\.1:8888(/formgrader[^?`\s]*)", guide)
+    urls += re.findall(r"`(/formgrader/[a-z_]+)`", guide)
+    assert len(urls) >= 3
+    for url in urls:
+        url = url.replace("<id>", "0123abcd")
+        assert any(p.match(url) or p.match(url.rstrip("/")) for p in served), url

@@ -277,5 +277,10 @@ def test_submission_view_opens_with_the_summary_and_renders_formulas_offline(cou
         assert page.locator(".autograder-verdict").count() == len(A.questions)
         text = page.locator("body").inner_text()
         assert "question id:" not in text and "Out[" not in text
+        # each panel named by question number and title (the course's template), none by its cell id
+        labels = [x.strip() for x in page.locator(".nbgrader-label").all_inner_texts()]
+        assert len(labels) == 2 * len(A.questions) + len(A.manual), labels
+        assert all(x.startswith(("Question ", "Student's answer to Question ")) for x in labels), labels
+        assert page.locator(".nbgrader-label code").count() == 0
         page.locator("mfrac").first.scroll_into_view_if_needed()
         shot(page, "pages/formgrader-formula.png")

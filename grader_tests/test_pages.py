@@ -148,3 +148,124 @@ def test_what_a_question_builds_on_is_declared_once_and_named_where_it_explains_
         "example): fix that one first.")
     assert [o.output_type for o in checks["svm_loss_naive"].outputs] == ["error"]
     assert [o.output_type for o in checks["cross_entropy_per_example"].outputs] == ["error"]
+
+
+def faulty_notebook():
+    """02's notebook as grading leaves it for a student whose softmax timed out and whose kernel was killed in the
+    L1 penalty's answer: the L1, L2 and regularized loss questions never ran; every other answer is right."""
+    from autograder.faults import Fault, FaultRecord
+    from autograder.pipeline.execute import METADATA_KEY, error_output
+    from autograder.pipeline.judge_cells import answer_cells, own_faults
+
+    nb = release_notebook()
+    timeout = FaultRecord(Fault.CELL_TIMEOUT, "timed out after 30 s in cell 'solution_softmax' (an endless loop?)",
+                          "solution_softmax")
+    died = FaultRecord(Fault.KERNEL_DIED, "the kernel died in cell 'solution_l1_penalty' (killed by SIGKILL)",
+                       "solution_l1_penalty")
+    nb.metadata[STATE_KEY] = {"verdicts": [], "faults": [timeout.to_json()]}
+    nb.metadata[METADATA_KEY] = {"fault": died.to_json()}
+    answers, never_ran = answer_cells(nb), {"l1_penalty", "l2_penalty", "regularized_loss"}
+    for cell in nb.cells:
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid not in {q.name for q in A.questions}:
+            continue
+        v = verdict(A.question(gid), "correct")
+        if gid == "softmax" or gid in never_ran:
+            v.update(status="no answer", message="no answer could be read: NameError: name 'softmax' is not defined")
+        if gid in never_ran:
+            cell.outputs = [error_output(FaultRecord(Fault.NOT_RUN, died.message, died.cell))]
+            v["message"] = "not graded: " + died.message
+        own_faults(v, cell, [f for f in [timeout] if f.cell in answers[gid]], died)
+        cell.metadata[STATE_KEY] = {"verdict": v}
+    return nb
+
+
+def test_a_fault_is_stated_once_led_by_its_question_and_the_rows_it_left_ungraded_point_to_it():
+    """Deliver 4, one cause stated once: the list of problems names each fault with its question's number and
+    title; each row it left ungraded says so in a few words and points to it; the grading cell's own verdict
+    states its own cause only (not every fault of the notebook)."""
+    import html
+
+    nb = faulty_notebook()
+    own = {c.metadata.nbgrader["grade_id"]: c.metadata[STATE_KEY]["verdict"] for c in nb.cells
+           if STATE_KEY in c.metadata}
+    assert own["softmax"]["message"].startswith("timed out after 30 s in cell 'solution_softmax' (an endless loop?)")
+    assert own["softmax"]["cause"]["kind"] == "CellTimeoutError"
+    assert own["l2_penalty"]["cause"]["kind"] == "KernelDied" and "timed out" not in own["l2_penalty"]["message"]
+    assert "cause" not in own["svm_loss_naive"]
+    nb, _ = feedback.FeedbackSummary().preprocess(nb, {})
+    table = html.unescape(nb.cells[0].source)
+    problems = re.search(r"Problems while running your notebook:</b><ul[^>]*>(.*?)</ul>", table).group(1)
+    assert re.findall(r"<li>(.*?)</li>", problems) == [
+        "Question 3: A numerically stable softmax — timed out after 30 s in your answer (an endless loop?)",
+        "Question 9: %s — the kernel died in your answer (killed by SIGKILL)" % A.question("l1_penalty").title]
+    assert table.count("timed out after 30 s") == 1 and table.count("killed by SIGKILL") == 1
+    rows = re.findall(r'<tr data-status="no answer">(.*?)</tr>', table)
+    assert len(rows) == 4 and all("(see the problem above)" in r for r in rows)
+    assert "not graded: your answer timed out" in rows[0] and "NameError" not in table
+    assert all("not graded: the notebook's run ended before this question" in r for r in rows[1:])
+    assert "solution_" not in table and "cell '" not in table
+
+
+def test_an_error_is_its_type_and_message_not_its_trace():
+    """Deliver 4: a TensorFlow error carries the graph's Python trace inside its message; a fault states the
+    error's type, its first line and the line that says what went wrong, and a fault recorded with a cut-off
+    trace (an older engine's) loses the trace."""
+    from autograder.judging.judge import error_message
+
+    trace = ("Graph execution error:\n\nDetected at node compile_loss/binary_crossentropy/Mean defined at (most "
+             "recent call last):\n  File \"<frozen runpy>\", line 198, in _run_module_as_main\n\n  File \"/x/keras/"
+             "src/trainers/trainer.py\", line 10, in fit\n    return self._fit(x)\n\nIncompatible shapes: [8,1] vs. "
+             "[8,3]\n\t [[{{node compile_loss/binary_crossentropy/Mean}}]] [Op:__inference_one_step_612]")
+    assert error_message(trace) == "Graph execution error: Incompatible shapes: [8,1] vs. [8,3]"
+    assert error_message("name 'x' is not defined") == "name 'x' is not defined"
+    assert error_message("x" * 500, 100) == "x" * 99 + "…"
+    nb = faulty_notebook()
+    cut = "cell 'solution_softmax' raised InvalidArgumentError: " + trace[:160]
+    assert pages.fault_text(nb, cut, "solution_softmax") == (
+        "Question 3: A numerically stable softmax — your answer raised InvalidArgumentError: Graph execution error")
+
+
+def test_the_class_report_states_each_fault_once_with_its_question(tmp_path):
+    """The class report's failures list names each fault as the feedback page does (question number and title, no
+    cell id, no trace) and the unanswered questions by number and title; its students table names the kinds only."""
+    import html
+
+    from autograder.outputs import report
+
+    folder = tmp_path / "autograded" / "kim" / A.name
+    folder.mkdir(parents=True)
+    nbformat.write(faulty_notebook(), str(folder / (A.notebook + ".ipynb")))
+    (tmp_path / "submitted" / "kim" / A.name).mkdir(parents=True)
+    (tmp_path / "source" / A.name).mkdir(parents=True)  # the numbering of the course's notebook, as on the page
+    nbformat.write(release_notebook(), str(tmp_path / "source" / A.name / (A.notebook + ".ipynb")))
+    page = html.unescape(report.write(tmp_path, A.name).read_text())
+    failures = re.search(r"<h2>Failures</h2>(.*?)</table>", page, re.S).group(1)
+    assert "Question 3: A numerically stable softmax — timed out after 30 s in your answer" in failures
+    assert "Question 9: %s — the kernel died in your answer" % A.question("l1_penalty").title in failures
+    assert "3 A numerically stable softmax; 9 %s" % A.question("l1_penalty").title in failures
+    assert page.count("timed out after 30 s") == 1 and "solution_" not in page
+    students = re.search(r"<h2>Students</h2>(.*?)</table>", page, re.S).group(1)
+    assert "time-out, kernel died (see Failures)" in students
+
+
+def test_the_formgraders_panels_name_cells_by_question_not_by_id():
+    """The formgrader's submission view, rendered as the formgrader renders it (the course's nbgrader_config.py,
+    its HTML exporter and template, autograder/outputs/templates/autograder_formgrade): each graded cell's panel
+    and each answer's panel is named by question number and title; the score boxes keep nbgrader's ids, which its
+    scripts and the summary's links use."""
+    from nbconvert.exporters import HTMLExporter
+    from traitlets.config import PyFileConfigLoader
+
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO_ROOT)).load_config()
+    page, _ = HTMLExporter(config=config).from_notebook_node(faulty_notebook(), resources={
+        "submission_id": "s1", "base_url": "", "index": 0, "total": 1, "notebook_id": A.notebook,
+        "assignment_id": A.name, "student": "kim"})
+    labels = [re.sub(r"\s+", " ", x).strip() for x in re.findall(r'class="nbgrader-label">(.*?)</span>', page, re.S)]
+    softmax = "Question 3: A numerically stable softmax"
+    assert [x for x in labels if softmax in x] == ["Student's answer to " + softmax, softmax]
+    assert "Question 8: %s (student's answer)" % pages.heading_title("## Check your understanding") in labels
+    assert len(labels) == 2 * len(A.questions) + len(A.manual) and all("Question" in x for x in labels)
+    assert not re.search(r"<code>\w+</code>", "".join(labels)), "no cell id in a panel"
+    assert 'id="softmax"' in page and 'id="explain_mouse"' in page and 'id="explain_mouse-comment"' in page
+    assert '<a href="#explain_mouse">grade this answer</a>' in page  # the summary's link to the score box

@@ -85,6 +85,25 @@ def test_feedback_page_renders_formulas_offline_and_leaves_pending_hand_grades_o
         shot(page, "pages/feedback-awaiting-grading.png")
 
 
+def test_a_crash_is_stated_once_and_the_rows_it_left_ungraded_point_to_it(course):
+    """The crashing student's page: each problem once, led by its question's number and title; every unanswered row
+    says "not graded: ..." and points to it, without the error again; no cell id anywhere."""
+    with chromium_page(width=1200) as page:
+        page.goto((course / "feedback" / "crash" / A.name / (A.notebook + ".html")).as_uri())
+        summary = page.locator(".autograder-summary")
+        summary.wait_for()
+        assert page.blocked == [] and page.errors == []
+        problems = summary.locator(".autograder-problems li").all_inner_texts()
+        assert problems and all(re.match(r"Question \d+: .+ — ", p) for p in problems), problems
+        text = summary.inner_text()
+        assert all(text.count(p) == 1 for p in problems)
+        rows = summary.locator("tr[data-status='no answer']").all_inner_texts()
+        assert rows and all("not graded: " in r and "(see the problem above)" in r for r in rows), rows
+        assert not any(p.split(" — ", 1)[1] in r for p in problems for r in rows)
+        assert not [name for name in INTERNAL if name in page.locator("body").inner_text()]
+        shot(page, "pages/feedback-problems.png", summary)
+
+
 def test_class_report_counts_answers_awaiting_grading(course, tmp_path):
     """The report's hand-graded row: its heading's title, its number as on the feedback pages, how many answers await
     a grader, and a mean of the grades given so far only, saying of how many (none yet: no mean, not 0); the page

@@ -171,7 +171,10 @@ def test_every_mistake_of_the_class_is_counted(course):
 def test_failures_and_times_per_student(course):
     students = {r["student"]: r for r in read_csv(course / "reports" / A.name / "students.csv")}
     assert set(students) == set(STUDENTS)
-    assert "time-out: timed out after %d s in cell 'solution_c11'" % TIMEOUT in students["loop"]["faults"]
+    # each fault led by its question, as the feedback pages name it (autograder.outputs.pages.fault_text)
+    assert re.search(r"time-out: Question \d+: .* — timed out after %d s in your answer \(an endless loop\?\)"
+                     % TIMEOUT, students["loop"]["faults"]), students["loop"]["faults"]
+    assert "solution_" not in students["blank"]["faults"]
     assert "stub left in" in students["blank"]["faults"]
     assert students["correct"]["faults"] == "" and students["correct"]["marks"] == "+" * len(A.questions)
     for r in students.values():

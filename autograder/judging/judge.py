@@ -63,6 +63,22 @@ def error_text(ename: str, evalue: str) -> str:
     return "%s: %s" % (ename, evalue) if evalue else ename
 
 
+# lines of an error's text that are trace, not message: a frame ('  File "x.py", line 3, in f'), the code under it,
+# TensorFlow's "Detected at node ... defined at (most recent call last):" and its "[[{{node ...}}]] [Op:...]" tags
+_TRACE_LINE = re.compile(r"^\s*(File \"|\[\[\{\{node |\[Op:|Detected at node |Traceback \(most recent)|^\s{2,}\S")
+
+
+def error_message(text: str, limit: int = 300) -> str:
+    """An error's message without its trace: the first line and the last line that is message, not a frame (a
+    TensorFlow error repeats the graph's Python trace inside its message; its cause is the last line)."""
+    lines = [ln.strip() for ln in str(text).splitlines() if ln.strip() and not _TRACE_LINE.match(ln)]
+    if not lines:
+        return ""
+    first, last = lines[0].rstrip(":"), lines[-1]
+    short = first if len(lines) == 1 or last == lines[0] else "%s: %s" % (first, last)
+    return short if len(short) <= limit else short[:limit - 1] + "…"
+
+
 def judge_question(question: Question, qid: str, ctx: Context, outputs, nonce: str, timeout: int | None) -> dict:
     """The verdict on one question, as plain data (see :func:`verdict`)."""
     reports = find_reports(outputs, nonce, qid)
@@ -195,10 +211,39 @@ STATUS_COLOR = {"correct": "#1a7f37", "partial": "#9a6700", "incorrect": "#cf222
 
 
 def builds_on_text(v: dict) -> str:
-    """A named mistake in an answer that builds on a failed earlier one: the earlier one may be the cause."""
+    """A named mistake in an answer that builds on a failed earlier one: the earlier one may be the cause, or is
+    (:func:`dependent_failure`), and then the spec's rule says whether it was charged again."""
     failed = v["builds_on"]
-    return ("This builds on %s, which did not pass %s own checks: the mistake named here may come from there; "
-            "fix that first." % ("; ".join(failed), "its" if len(failed) == 1 else "their"))
+    dep = v.get("dependent")
+    if not dep:
+        return ("This builds on %s, which did not pass %s own checks: the mistake named here may come from there; "
+                "fix that first." % ("; ".join(failed), "its" if len(failed) == 1 else "their"))
+    cause = "; ".join("%s (%s)" % (d["title"], d["mistake"]) for d in dep["on"])
+    rule = ("Charged again: this course's rule for this question is that an answer failing only because of an "
+            "earlier one loses its points too." if dep["charged"] else
+            "Not charged again: this course's rule for this question is that an answer failing only because of an "
+            "earlier one keeps its points (%g), counted above." % v["max_points"])
+    return ("This answer behaves as a right one does when it runs your %s: the mistake is there; fix that first. %s"
+            % (cause, rule))
+
+
+def dependent_failure(question: Question, v: dict, earlier: dict[str, dict]) -> None:
+    """Whether ``v``, a verdict on ``question``, failed only because of an earlier wrong answer: its named mistake is
+    one the spec says an earlier mistake causes (``Mistake.caused_by``) and ``earlier`` (verdicts of the questions it
+    uses, by name) holds that mistake. If so, ``v["dependent"]`` records it and the spec's rule
+    (``Question.charge_dependent``): charged, the points stay as the checks gave them; not charged, the answer keeps
+    its points (the checks' own results are kept as they are)."""
+    named = v.get("mistake")
+    spec_mistake = next((m for m in question.mistakes if named and m.id == named.get("id")), None)
+    if spec_mistake is None or not spec_mistake.caused_by or v["status"] == "correct":
+        return
+    on = [{"question": name, "title": e["title"].lower(), "mistake": e["mistake"]["title"]}
+          for name, e in earlier.items() if (e.get("mistake") or {}).get("id") in spec_mistake.caused_by]
+    if not on:
+        return
+    v["dependent"] = {"on": on, "charged": bool(question.charge_dependent)}
+    if not question.charge_dependent:
+        v["points"], v["status"] = v["max_points"], "correct"
 
 
 def render_text(v: dict) -> str:

@@ -60,6 +60,9 @@ class Mistake:
     fails: tuple[str, ...] | None = None
     matches: Callable[[Any, "Context"], bool] | None = None  # only where it must be broader than the example
     groups: tuple[str, ...] = ("regular",)
+    # mistakes of the questions this one uses (Question.uses) that make a right answer to this one behave as this
+    # mistake does: where the earlier answer was judged to have one of them, this answer failed only because of it
+    caused_by: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,9 @@ class Question:
     asked: str | None = None  # what the hidden cell hands to the probe (an expression; None: the question's name)
     given: dict = field(default_factory=dict)  # names an example cell finds, defined by the notebook's earlier cells
     same: Callable[[Any, Any], bool] | None = None  # two value answers alike, as the checks read them (derived.py)
+    # an answer that failed only because of an earlier wrong answer (a mistake's ``caused_by``): True, it loses its
+    # points again (the course's default); False, it keeps them. Either way its verdict says which applies.
+    charge_dependent: bool = True
 
     def __post_init__(self):
         total = sum(c.points for c in self.checks)
@@ -164,6 +170,15 @@ class Assignment:
     # the special synthetic students of the demo and the tests (correct, blank, crashing...), as dicts of
     # autograder.synth.Student's fields: each assignment's own, written in its spec
     special_students: Sequence[dict] = ()
+
+    def __post_init__(self):
+        for q in self.questions:
+            for m in q.mistakes:
+                used = {x.id for u in q.uses if u in {o.name for o in self.questions} for x in self.question(u).mistakes}
+                unknown = set(m.caused_by) - used
+                if unknown:
+                    raise ValueError(f"mistake {m.id!r}: caused_by names {sorted(unknown)}, which are not mistakes of "
+                                     f"the questions {q.name!r} uses ({list(q.uses)})")
 
     def question(self, name: str) -> Question:
         for q in self.questions:

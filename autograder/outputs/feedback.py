@@ -20,6 +20,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from .. import grading
 from ..pipeline.judge_cells import STATE_KEY, recorded
 from . import pages
+from ..faults import Fault
 from ..judging.judge import STATUS_COLOR, STATUS_MARK, builds_on_text
 
 STATUS_BACKGROUND = {"correct": "#dafbe1", "partial": "#fff8c5", "incorrect": "#ffebe9", "no answer": "#ffebe9"}
@@ -82,7 +83,7 @@ def summary_rows(nb, items: list[dict], pending: set[str]) -> tuple[list[dict], 
             rows.append({"manual": True, "number": i["number"], "anchor": i["grade_id"], "title": i["title"],
                          "score": None if i["grade_id"] in pending else nbg.get("score"),
                          "points": nbg.get("points") or 0, "comment": nbg.get("comment")})
-    return rows, [pages.readable(f.message, names) for f in recorded(nb, run=False)]
+    return rows, [pages.fault_text(nb, f.message, f.cell) for f in recorded(nb)]
 
 
 def awaiting_grading(info: dict, grade_ids: list[str]) -> set[str]:
@@ -109,7 +110,19 @@ def _what_to_look_at(v: dict) -> str:
         return "<b>%s.</b> %s%s" % (e(v["mistake"]["title"]), e(v["mistake"]["hint"]), builds_on)
     if v["status"] == "correct":
         return '<span style="color:#57606a">all checks passed</span>'
+    if v["status"] == "no answer" and isinstance(v.get("cause"), dict):
+        return "not graded: %s (see the problem above)" % e(cause_brief(v["cause"]))
     return e(v["message"])
+
+
+def cause_brief(cause: dict) -> str:
+    """What stopped a question from being graded, in a few words (the list of problems states it in full)."""
+    kind = Fault.of_error(cause.get("kind"))
+    if kind is not None and kind.ends_notebook:
+        return "the notebook's run ended before this question" if kind != Fault.DAMAGED else \
+            "the notebook file could not be read"
+    return {Fault.CELL_TIMEOUT: "your answer timed out", Fault.STUB: "your answer still holds the stub",
+            Fault.CELL_ERROR: "your answer raised an error"}.get(kind, "a problem while running your notebook")
 
 
 def _headline(rows: list[dict], total: float | None, max_total: float | None, late_penalty: float,
@@ -194,9 +207,10 @@ def summary_markdown(rows: list[dict], faults: list[str], *, late_penalty: float
     lines = [] if staff else ["<style>div#toc,body>.container>.panel>.panel-heading{display:none}</style>"]
     lines.append('<div class="autograder-summary" style="font-size:15px;line-height:1.45;margin-bottom:1.5em">')
     lines += _headline(rows, total, max_total, late_penalty, staff)
-    if faults:
-        lines.append('<p style="background:#fff8c5;border-left:4px solid #9a6700;padding:6px 10px">'
-                     "<b>Problems while running your notebook:</b> %s</p>" % e("; ".join(faults)))
+    if faults:  # each cause once, led by its question; the rows it left ungraded point here
+        lines.append('<div class="autograder-problems" style="background:#fff8c5;border-left:4px solid #9a6700;'
+                     'padding:6px 10px"><b>Problems while running %s notebook:</b><ul style="margin:4px 0">%s'
+                     "</ul></div>" % ("the" if staff else "your", "".join("<li>%s</li>" % e(f) for f in faults)))
     lines.append('<table class="autograder-summary-table" style="border-collapse:collapse;width:100%%;'
                  'table-layout:auto"><thead><tr>%s</tr></thead><tbody>' % "".join(
                      '<th style="%s">%s</th>' % (HEAD, h) for h in ("#", "Question", "Points", "Verdict",

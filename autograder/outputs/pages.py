@@ -17,6 +17,7 @@ import re
 
 from nbconvert.preprocessors import Preprocessor
 
+from ..judging.judge import error_message
 from ..pipeline.judge_cells import STATE_KEY
 from ..pipeline.plain import heading_title
 
@@ -40,23 +41,42 @@ def graded_cells(nb) -> list[dict]:
     return out
 
 
-def cell_names(nb) -> dict[str, str]:
-    """{cell id: what a student calls it}: a graded cell is "Question n", a solution cell "your answer to Question
-    n" (the question graded next after it in the notebook)."""
-    names, waiting = {}, []
+def questions_of_cells(nb) -> dict[str, tuple[dict, bool]]:
+    """{cell id: (graded item, whether the cell is a solution cell answering it)}: a solution cell answers the
+    question graded next after it in the notebook."""
+    found, waiting = {}, []
     graded = {id(i["cell"]): i for i in graded_cells(nb)}
     for cell in nb.cells:
         nbg = cell.get("metadata", {}).get("nbgrader", {})
         gid = nbg.get("grade_id") if isinstance(nbg, dict) else None
         item = graded.get(id(cell))
         if item is not None:
-            for answer in waiting:
-                names[answer] = "your answer to Question %d" % item["number"]
+            found.update({answer: (item, True) for answer in waiting})
             waiting = []
-            names[gid] = "Question %d" % item["number"]
+            found[gid] = (item, False)
         elif gid and nbg.get("solution"):
             waiting.append(gid)
-    return names
+    return found
+
+
+def cell_names(nb) -> dict[str, str]:
+    """{cell id: what a student calls it}: a graded cell is "Question n", a solution cell "your answer to Question
+    n" (the question graded next after it in the notebook)."""
+    return {gid: ("your answer to Question %d" if answer else "Question %d") % item["number"]
+            for gid, (item, answer) in questions_of_cells(nb).items()}
+
+
+def fault_text(nb, message: str, cell: str | None) -> str:
+    """A fault of the notebook as the pages state it, once: led by the question (number and title) whose answer it
+    happened in, the cell then called "your answer" ("Question 5: A title — timed out after 20 s in your answer
+    (an endless loop?)"); a fault in no question's cells names its cells as :func:`readable` does."""
+    message = error_message(message)  # a trace a fault recorded by an older engine may still hold: its message
+    where = questions_of_cells(nb).get(cell) if cell else None
+    if where is None:
+        return readable(message, cell_names(nb))
+    own = re.compile(r"cell (?:'|&#x27;|&#39;)%s(?:'|&#x27;|&#39;)" % re.escape(cell))
+    text = own.sub("your answer" if where[1] else "its grading cell", message)
+    return "%s — %s" % (label(where[0]), readable(text, cell_names(nb)))
 
 
 def readable(text: str, names: dict[str, str]) -> str:
@@ -72,10 +92,16 @@ def label(item: dict) -> str:
 
 
 class PageView(Preprocessor):
-    """Label the graded cells with their question number and title; drop the points printed under a verdict."""
+    """Label the graded cells with their question number and title (``label``), and each solution cell with the
+    question it answers (``answer_to``); drop the points printed under a verdict."""
 
     def preprocess(self, nb, resources):
         names = cell_names(nb)
+        by_id = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id"): c for c in nb.cells
+                 if isinstance(c.get("metadata", {}).get("nbgrader"), dict)}
+        for gid, (item, answer) in questions_of_cells(nb).items():
+            if answer and gid in by_id:  # the formgrader's panel of an answer names the question it answers
+                by_id[gid].metadata.setdefault(STATE_KEY, {})["answer_to"] = label(item)
         for item in graded_cells(nb):
             cell = item["cell"]
             cell.metadata.setdefault(STATE_KEY, {})["label"] = label(item)

@@ -31,7 +31,7 @@ from .. import assignments, gradebook, specs
 from ..faults import Fault
 from ..pipeline.execute import METADATA_KEY
 from ..pipeline.judge_cells import recorded
-from . import report_page
+from . import pages, report_page
 
 MARKS = {"correct": "+", "partial": "~", "incorrect": "x", "no answer": "-"}
 QUESTION_COLUMNS = ["number", "question", "title", "kind", "max_points", "submissions", "mean_points",
@@ -106,7 +106,7 @@ def read_submission(root: Path, assignment: str, student: str) -> Submission:
             if isinstance(v, dict) and "question" in v:
                 sub.verdicts[v["question"]] = v
         sandbox = nb.metadata.get(METADATA_KEY, {})
-        sub.faults += [(f.kind.label, f.message) for f in recorded(nb)]
+        sub.faults += [(f.kind.label, pages.fault_text(nb, f.message, f.cell)) for f in recorded(nb)]
         if isinstance(sandbox.get("seconds"), (int, float)):
             seconds += float(sandbox["seconds"])
             sources.add("kernel run")
@@ -246,6 +246,9 @@ def student_rows(layout: assignments.Layout | None, subs: list[Submission], max_
             if s.graded else "",
             "mistakes": "; ".join(v["mistake"]["title"] for v in s.verdicts.values() if v.get("mistake")),
             "faults": "; ".join("%s: %s" % kind_msg for kind_msg in s.faults)
+            + ("" if s.submitted else "nothing submitted"),
+            # the page's notes name the kinds only: the Failures table above states each fault once
+            "fault_kinds": ", ".join(dict.fromkeys(k for k, _ in s.faults)) + (" (see Failures)" if s.faults else "")
             + ("" if s.submitted else "nothing submitted"),
         })
     return out

@@ -156,7 +156,7 @@ def render(assignment: str, subs: list, max_score: float, questions: list[dict],
     out += _summary(subs, max_score)
     out += _questions(subs, max_score, questions)
     out += _mistakes(questions)
-    out += _failures(subs)
+    out += _failures(subs, questions)
     out += _times(subs)
     out += _students(layout, students)
     out.append("</body></html>")
@@ -213,8 +213,11 @@ def _mistakes(questions: list[dict]) -> list[str]:
     return out
 
 
-def _failures(subs: list) -> list[str]:
+def _failures(subs: list, questions: list[dict]) -> list[str]:
+    """Each fault once, led by the question (number and title) it happened in, as the feedback pages state it;
+    the unanswered questions by number and title."""
     e = html.escape
+    named = {q["question"]: "%s %s" % (q["number"], q["title"]) for q in questions}
     kinds = Counter(kind for s in subs for kind, _ in s.faults)
     no_answer = sum(1 for s in subs for v in s.verdicts.values() if v["status"] == "no answer")
     out = ["<h2>Failures</h2>", '<p>%s; <b>%d</b> unanswered questions (verdict "no answer") in all.</p>' % (
@@ -225,9 +228,9 @@ def _failures(subs: list) -> list[str]:
         out.append(_head("student", "what happened", "unanswered questions"))
         for s in failing:
             faults = "<br>".join('<span class="kind">%s</span> %s' % (e(k), e(m)) for k, m in s.faults)
-            missing = [q.split(".", 1)[1] for q, v in s.verdicts.items() if v["status"] == "no answer"]
+            missing = [named.get(q, q) for q, v in s.verdicts.items() if v["status"] == "no answer"]
             out.append("<tr><td>%s</td><td>%s</td><td>%s</td></tr>" % (
-                e(s.student), faults or '<span class="muted">&ndash;</span>', e(", ".join(missing))))
+                e(s.student), faults or '<span class="muted">&ndash;</span>', e("; ".join(missing))))
         out.append("</tbody></table>")
     return out
 
@@ -254,7 +257,7 @@ def _students(layout, students: list[dict]) -> list[str]:
            '<p class="muted"><i>marks</i>: + full points, ~ partial, x wrong, - no answer.%s</p>' % legend,
            _head("student", "score", "auto", "by hand", "late", "marks", "time (s)", "notes")]
     for r in students:
-        notes = [n for n in (r["mistakes"], r["faults"]) if n]
+        notes = [n for n in (r["mistakes"], r["fault_kinds"]) if n]
         if r["needs_manual_grade"]:
             notes.append("needs a manual grade")
         out.append(_row(e(r["student"]), _Num("%s / %g" % (_num(r["score"]) or "&ndash;", r["max_score"])),

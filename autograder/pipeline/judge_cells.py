@@ -34,6 +34,8 @@ class JudgeCells(NbGraderPreprocessor):
         assignment = state["assignment"]
         timeout = self._timeout()
         faults = notebook_faults(nb, timeout)
+        answers = answer_cells(nb)
+        run_fault = FaultRecord.from_json(nb.metadata.get(METADATA_KEY, {}).get("fault"))
         summary = []
         for cell in nb.cells:
             if not is_autograded_cell(cell):
@@ -48,13 +50,14 @@ class JudgeCells(NbGraderPreprocessor):
                 v = self._judged(assignment, grade_id, state["contexts"][grade_id], cell, state["nonce"], timeout)
             else:  # a grade cell that appeared after injection: not ours to trust
                 continue
-            if v["status"] == "no answer" and faults:  # what happened to the notebook comes first
-                v["message"] = "%s; %s" % ("; ".join(f.message for f in faults), v["message"])
+            if v["status"] == "no answer":  # what happened to its answer comes first, and is its cause
+                own_faults(v, cell, [f for f in faults if f.cell in answers.get(grade_id, ())], run_fault)
             cell.outputs = judge.verdict_outputs(v)
             cell.source = judge.public_source(source)
             cell.metadata[STATE_KEY] = {"verdict": v}
-            summary.append({k: v[k] for k in ("question", "points", "max_points", "status")})
-        add_dependency_hints(nb, assignment)
+            summary.append(v)
+        add_dependency_hints(nb, assignment)  # may change a verdict's points (Question.charge_dependent)
+        summary = [{k: v[k] for k in ("question", "points", "max_points", "status")} for v in summary]
         scrub_grading_internals(nb, state["nonce"])
         nb.metadata[STATE_KEY] = {"verdicts": summary, "faults": [f.to_json() for f in faults]}
         return nb, resources
@@ -101,9 +104,39 @@ def notebook_faults(nb, timeout) -> list[FaultRecord]:
                                       "timed out after %s s in cell '%s' (an endless loop?)" % (timeout, name), name))
         elif err and meta.get("solution"):
             kind = Fault.STUB if err[0] == "NotImplementedError" else Fault.CELL_ERROR
-            faults.append(FaultRecord(kind, "cell '%s' raised %s" % (name, judge.error_text(err[0], err[1][:200])),
-                                      name))
+            faults.append(FaultRecord(kind, "cell '%s' raised %s" % (
+                name, judge.error_text(err[0], judge.error_message(err[1], 200))), name))
     return faults
+
+
+def answer_cells(nb) -> dict[str, set[str]]:
+    """{auto-graded cell's id: the ids of the solution cells it grades (those since the previous graded cell) and
+    its own}: where a fault of the notebook happened, the question whose answer it is."""
+    found, waiting = {}, set()
+    for cell in nb.cells:
+        nbg = cell.get("metadata", {}).get("nbgrader", {})
+        gid = nbg.get("grade_id") if isinstance(nbg, dict) else None
+        if not gid:
+            continue
+        if nbg.get("solution") and not nbg.get("grade"):
+            waiting.add(gid)
+        elif nbg.get("grade"):
+            found[gid] = waiting | {gid}
+            waiting = set()
+    return found
+
+
+def own_faults(v: dict, cell, faults: list[FaultRecord], run_fault: FaultRecord | None) -> None:
+    """An unanswered question's cause, stated in its own verdict (the grading cell's) and recorded as
+    ``v["cause"]`` (a fault record) for the pages, which state it once, in their list of problems: a fault of its
+    own answer's cells, or the end of the run (a kernel that died or ran out of time before it)."""
+    if faults:
+        v["message"] = "%s; %s" % ("; ".join(f.message for f in faults), v["message"])
+        v["cause"] = faults[0].to_json()
+        return
+    err = judge.cell_error(cell.get("outputs", []))
+    if err and judge.ends_notebook(err[0]):
+        v["cause"] = (run_fault or FaultRecord(Fault(err[0]), err[1])).to_json()
 
 
 def recorded(nb, run: bool = True) -> list[FaultRecord]:
@@ -143,6 +176,8 @@ def add_dependency_hints(nb, assignment) -> None:
             continue
         if v.get("mistake"):
             v["builds_on"] = failed
+            question = assignment.question(gid)
+            judge.dependent_failure(question, v, {u: verdicts[u] for u in question.uses if u in verdicts})
         else:
             v["message"] += " (note: this builds on %s, which did not pass %s own checks: fix that first)" % (
                 "; ".join(failed), "its" if len(failed) == 1 else "their")

@@ -144,7 +144,9 @@ def load(root: Path):
 
     path = Path(root) / "nbgrader_config.py"
     config = PyFileConfigLoader(path.name, path=str(path.parent)).load_config() if path.is_file() else Config()
-    exchange = config.Exchange.get("root", "/srv/nbgrader/exchange")
+    from nbgrader.exchange.default.exchange import Exchange
+
+    exchange = config.Exchange.get("root", Exchange.root.default_value)  # nbgrader's own default where none is set
     course_id = config.CourseDirectory.get("course_id", "")
     if not course_id:
         raise ValueError("%s sets no c.CourseDirectory.course_id: the service cannot tell which course's exchange "

@@ -326,7 +326,9 @@ TRAIN = Question(
         Mistake("train.double_n", "the learning rate divided by N", "the gradients already hold the 1/N of the "
                 "mean; lr / N makes every step N times too small.",
                 _train_example(_TRAIN_RIGHT_LOOP.replace("v - lr * grads", "v - lr / len(y) * grads")),
-                fails=("loss history", "parameters")),
+                fails=("loss history", "parameters"),
+                # a right loop that runs a loss_and_grads dividing by N twice takes the same N times too small steps
+                caused_by=("backprop.double_n",)),
         Mistake("train.ascent", "the update with the wrong sign", "θ ← θ - lr · dJ/dθ: subtract the gradient.",
                 _train_example(_TRAIN_RIGHT_LOOP.replace("v - lr * grads", "v + lr * grads")),
                 fails=("loss history", "parameters")),
