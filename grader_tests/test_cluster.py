@@ -1,6 +1,8 @@
 """Grading beyond one machine: the gradebook on a real PostgreSQL server and ``grade --cluster`` on a real Dask
 cluster (a scheduler and two workers, separate processes on 127.0.0.1), checked cell by cell against the local
-runner on SQLite; and the clear errors of a cluster that cannot grade (autograder/runner/cluster.py)."""
+runner on SQLite; the local runner into PostgreSQL, killed mid-run and resumed; nbgrader's formgrader and
+``serve``'s steps after grading reading that gradebook; and the clear errors of a cluster that cannot grade
+(autograder/runner/cluster.py). One PostgreSQL server and one SQLite run of the class serve the whole module."""
 from __future__ import annotations
 
 import os
