@@ -67,5 +67,8 @@ def jupyter_app(app: str, course: Path, home: Path, extra: list[str] = ()):
 
 def get_json(server: dict, path: str):
     """GET ``path`` of the server (its token in the URL, as the formgrader's own pages send it) as JSON."""
-    with urllib.request.urlopen("%s%s?token=%s" % (server["base"], path, server["token"]), timeout=60) as r:
-        return json.loads(r.read())
+    try:
+        with urllib.request.urlopen("%s%s?token=%s" % (server["base"], path, server["token"]), timeout=60) as r:
+            return json.loads(r.read())
+    except OSError as exc:  # HTTPError among them: the server's log says why
+        pytest.fail("GET %s: %s\n%s" % (path, exc, server["log"].read_text()[-3000:]))
