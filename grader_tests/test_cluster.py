@@ -1,7 +1,7 @@
 """Grading beyond one machine: the gradebook on a real PostgreSQL server and ``grade --cluster`` on a real Dask
 cluster (a scheduler and two workers, separate processes on 127.0.0.1), checked cell by cell against the local
-runner on SQLite; the local runner into PostgreSQL, killed mid-run and resumed; nbgrader's formgrader and
-``serve``'s steps after grading reading that gradebook; and the clear errors of a cluster that cannot grade
+runner on SQLite, and ``serve --cluster``'s first step; the local runner into PostgreSQL, killed mid-run and
+resumed, and nbgrader's formgrader reading that gradebook; and the clear errors of a cluster that cannot grade
 (autograder/runner/cluster.py). One PostgreSQL server and one SQLite run of the class serve the whole module."""
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import pytest
+from nbgrader.utils import parse_utc
 
 from autograder import cli, course, gradebook, specs, synth
 from autograder.bench import compare
@@ -28,6 +29,7 @@ A = "02_losses"  # numpy only: a kernel starts in a second
 # the smoke class without its warning student (four kinds of notebook: right, blank, crashing, a known mistake)
 STUDENTS = [s for s in synth.smoke_class(specs.get(A)) if s.name != "warns"]
 NAMES = sorted(s.name for s in STUDENTS)
+HANDED_IN = "2026-12-03 09:00:00 UTC"  # when serve's student hands in again (the exchange's folder name)
 
 
 def throwaway_or_skip():
@@ -147,7 +149,8 @@ def twin(local: Path, dest: Path, db_url: str) -> Path:
 def test_cluster_into_postgresql_matches_the_local_runner(local, postgres, tmp_path, capsys):
     """A class graded through --cluster into PostgreSQL, one of the two Dask workers killed mid-run, gets the same
     points cell by cell as the local runner on SQLite with the same grading secret; export, report and feedback
-    read the PostgreSQL gradebook; a second run skips every submission (resuming)."""
+    read the PostgreSQL gradebook; a second run skips every submission (resuming); `serve --cluster` grades a
+    submission handed in again on the cluster and releases its page, points from PostgreSQL."""
     throwaway, db_url = postgres
     names = NAMES
     root = twin(local, tmp_path / "cluster", db_url)
@@ -167,15 +170,51 @@ def test_cluster_into_postgresql_matches_the_local_runner(local, postgres, tmp_p
         assert "graded on the Dask cluster at %s" % dask.address in out
         again = run(root, A, cluster=dask.address, progress=False)
         assert again.of("skipped") == names, summary_lines(again, root)
-    assert not (root / "gradebook.db").exists()
-    assert gradebook.sqlite_path(gradebook.course_db(root)[0]) is None
-    assert compare(local, root, A, names) == []
-    assert gradebook.gradebook_dump(root, A)["correct"]["notebooks"]  # read from PostgreSQL
-    assert export.rows(root, [A]) == export.rows(local, [A])
-    assert (report.write(root, A)).is_file()
-    feedback.generate(root, A)
-    pages = sorted(p.parent.parent.name for p in (root / "feedback").glob("*/%s/*.html" % A))
-    assert pages == sorted(names)
+        assert not (root / "gradebook.db").exists()
+        assert gradebook.sqlite_path(gradebook.course_db(root)[0]) is None
+        assert compare(local, root, A, names) == []
+        assert gradebook.gradebook_dump(root, A)["correct"]["notebooks"]  # read from PostgreSQL
+        assert export.rows(root, [A]) == export.rows(local, [A])
+        assert (report.write(root, A)).is_file()
+        feedback.generate(root, A)
+        pages = sorted(p.parent.parent.name for p in (root / "feedback").glob("*/%s/*.html" % A))
+        assert pages == sorted(names)
+        student = "mistakes-1"  # some points, not all
+        rec, released, written = serve_once(root, student, dask.address, tmp_path / "exchange")
+    # serve --cluster: graded on the cluster, its points and page read from PostgreSQL
+    notebook = specs.get(A).notebook
+    with gradebook.opened(local) as gb:
+        sub, nb = gb.find_submission(A, student), gb.find_submission_notebook(notebook, A, student)
+        assert (rec.state, rec.points, rec.max_points) == ("released", sub.score, sub.max_score), rec
+        assert 0 < sub.score < sub.max_score
+        heading = "%s (Score: %s / %s)" % (notebook, round(float(nb.score), 2), round(float(nb.max_score), 2))
+    assert released.read_bytes() == written.read_bytes() and heading in released.read_text()
+    with gradebook.opened(root) as gb:  # graded anew by the service: the time of its hand-in through the exchange
+        assert gb.find_submission(A, student).timestamp == parse_utc(HANDED_IN)
+
+
+def serve_once(root: Path, student: str, cluster_address: str, exchange: Path) -> tuple:
+    """``serve --cluster``'s first step, in process: the student hands the same notebook in again through the
+    exchange; the service grades it on the Dask cluster into the course's gradebook and releases its page. Returns
+    (the service's record of it, the released page, the feedback page nbgrader wrote)."""
+    from nbgrader.utils import notebook_hash
+
+    from autograder.serve.service import Service
+
+    secret, notebook = "c" * 128, specs.get(A).notebook
+    with open(root / "nbgrader_config.py", "a") as f:
+        f.write("\nc.Exchange.root = %r\nc.LiveFeedback.check_owner = False\nc.LiveFeedback.gather_s = 0\n"
+                % str(exchange))
+    service = Service(root, log=lambda line: None, cluster=cluster_address)
+    (service.exchange.outbound / A).mkdir(parents=True)
+    inbound = service.exchange.inbound / ("%s+%s+%s+r1" % (student, A, HANDED_IN))
+    shutil.copytree(root / "submitted" / student / A, inbound)
+    (inbound / "submission_secret.txt").write_text(secret)
+    (inbound / "timestamp.txt").write_text(HANDED_IN)  # as nbgrader submit writes it
+    assert service.step()
+    [rec] = service.journal.records.values()
+    page = service.exchange.feedback / (notebook_hash(secret=secret, notebook_id=notebook) + ".html")
+    return rec, page, root / "feedback" / student / A / (notebook + ".html")
 
 
 def graded_now(root: Path) -> list[str]:
@@ -273,36 +312,3 @@ def test_formgrader_lists_the_postgresql_grades(local, local_pg, tmp_path):
     assert sorted(got[0]) == NAMES
     assert got == want
 
-
-@pytest.mark.slow
-def test_serve_records_and_releases_from_the_postgresql_gradebook(local, local_pg, tmp_path):
-    """`serve`'s steps after grading, in process, on the course whose gradebook is PostgreSQL: the points it
-    records are the SQLite run's, and the page it releases to the exchange is nbgrader's feedback written from the
-    PostgreSQL gradebook. (Its grading is the runner's, tested above.)"""
-    from nbgrader.utils import notebook_hash
-
-    from autograder.serve.service import Service
-
-    root, _ = local_pg
-    student, secret, notebook = "mistakes-1", "c" * 128, specs.get(A).notebook  # some points, not all
-    with open(root / "nbgrader_config.py", "a") as f:
-        f.write("\nc.Exchange.root = %r\nc.LiveFeedback.check_owner = False\n" % str(tmp_path / "exchange"))
-    service = Service(root, log=lambda line: None)
-    ex = service.exchange
-    (ex.outbound / A).mkdir(parents=True)
-    inbound = ex.inbound / ("%s+%s+2026-12-03 09:00:00 UTC+r1" % (student, A))
-    shutil.copytree(root / "submitted" / student / A, inbound)
-    (inbound / "submission_secret.txt").write_text(secret)
-    [r] = service.scan()
-    service.journal.append("started", r.key)
-    service.feedback(A, [(r, ex.find(r.key))], {student: 1.0})
-    done = service.journal.records[r.key]
-    with gradebook.opened(local) as gb:
-        sub = gb.find_submission(A, student)
-        assert (done.state, done.points, done.max_points) == ("released", sub.score, sub.max_score)
-        assert 0 < sub.score < sub.max_score
-        nb = gb.find_submission_notebook(notebook, A, student)
-        heading = "%s (Score: %s / %s)" % (notebook, round(float(nb.score), 2), round(float(nb.max_score), 2))
-    page = ex.feedback / (notebook_hash(secret=secret, notebook_id=notebook) + ".html")
-    assert page.read_bytes() == (root / "feedback" / student / A / (notebook + ".html")).read_bytes()
-    assert heading in page.read_text()  # nbgrader's feedback, its points read from PostgreSQL
