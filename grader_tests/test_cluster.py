@@ -223,7 +223,7 @@ def graded_now(root: Path) -> list[str]:
         return [s for s in NAMES if graded_state(root, A, s, gb) is None]
 
 
-def grade_then_crash(root: Path, log: Path) -> tuple[int, list[str]]:
+def grade_then_crash(root: Path, log: Path, throwaway) -> tuple[int, list[str]]:
     """``python -m autograder grade`` one submission at a time, killed with everything it started (SIGKILL to its
     process group, as a machine that goes down) once a submission is graded and recorded; returns its exit status
     and the students graded by then."""
@@ -242,8 +242,6 @@ def grade_then_crash(root: Path, log: Path) -> tuple[int, list[str]]:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-        from autograder import throwaway
-
         throwaway.kill_leftovers(root)
     return proc.returncode, graded_now(root)
 
@@ -257,7 +255,7 @@ def local_pg(local, postgres, tmp_path_factory):
     throwaway, db_url = postgres
     folder = tmp_path_factory.mktemp("pg-local")
     root = twin(local, folder / "course", throwaway.create_database(db_url, "local_runner"))
-    rc, first = grade_then_crash(root, folder / "crashed-run.log")
+    rc, first = grade_then_crash(root, folder / "crashed-run.log", throwaway)
     steps = {"crash_rc": rc, "graded_at_crash": first, "log": (folder / "crashed-run.log").read_text()[-3000:],
              "resumed": run(root, A, jobs=2, timeout=TIMEOUT, progress=False)}
     steps["again"] = run(root, A, progress=False)
