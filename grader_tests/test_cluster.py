@@ -146,7 +146,7 @@ def twin(local: Path, dest: Path, db_url: str) -> Path:
 
 
 @pytest.mark.slow
-def test_cluster_into_postgresql_matches_the_local_runner(local, postgres, tmp_path, capsys):
+def test_cluster_into_postgresql_matches_the_local_runner(postgres, local, tmp_path, capsys):
     """A class graded through --cluster into PostgreSQL, one of the two Dask workers killed mid-run, gets the same
     points cell by cell as the local runner on SQLite with the same grading secret; export, report and feedback
     read the PostgreSQL gradebook; a second run skips every submission (resuming); `serve --cluster` grades a
@@ -247,7 +247,7 @@ def grade_then_crash(root: Path, log: Path, throwaway) -> tuple[int, list[str]]:
 
 
 @pytest.fixture(scope="module")
-def local_pg(local, postgres, tmp_path_factory):
+def local_pg(postgres, local, tmp_path_factory):  # postgres first: its skip before any grading
     """The same class graded by the local runner (no --cluster) into a second database of the module's server, the
     hard way: a first run is killed once one submission is recorded (:func:`grade_then_crash`); a second grades what
     is left with jobs=2, its workers writing PostgreSQL at once (direct, the runner's default for a server
@@ -272,7 +272,7 @@ def row_counts(root: Path) -> dict[str, int]:
 
 
 @pytest.mark.slow
-def test_local_runner_into_postgresql_resumes_after_a_crash(local, local_pg):
+def test_local_runner_into_postgresql_resumes_after_a_crash(local_pg, local):
     """The local runner grading into PostgreSQL: a run killed mid-way, then run again without --force, loses no
     grade and doubles none; its workers write the gradebook at the same time; the points are the SQLite run's,
     cell by cell."""
@@ -296,7 +296,7 @@ def scores(rows: list[dict]) -> dict[str, tuple]:
 
 
 @pytest.mark.slow
-def test_formgrader_lists_the_postgresql_grades(local, local_pg, tmp_path):
+def test_formgrader_lists_the_postgresql_grades(local_pg, local, tmp_path):
     """nbgrader's formgrader, started on the course whose db_url is PostgreSQL, lists every graded submission with
     the SQLite gradebook's scores, by submission and by notebook (its own HTTP API, which its pages read)."""
     pytest.importorskip("jupyter_server", reason="jupyter_server (the formgrader's server) is not installed")
