@@ -83,6 +83,18 @@ def postgres_server(database: str = "course"):
         shutil.rmtree(folder, ignore_errors=True)
 
 
+def create_database(db_url: str, name: str) -> str:
+    """Another empty database ``name`` on the server of ``db_url`` (a second course on one throw-away server);
+    returns its URL."""
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    url = make_url(db_url)
+    with psycopg.connect(host=url.host, port=url.port, user=url.username, dbname="postgres", autocommit=True) as conn:
+        conn.execute("CREATE DATABASE %s" % name)
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 def _run(cmd: list[str], what: str, log: Path | None = None) -> None:
     proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     if proc.returncode != 0:
@@ -143,7 +155,7 @@ def dask_cluster(root: Path, workers: int = 2, env: dict | None = None, threads:
             except subprocess.TimeoutExpired:
                 p.kill()
                 p.wait()
-        _kill_leftovers(root)
+        kill_leftovers(root)
         shutil.rmtree(folder, ignore_errors=True)
 
 
@@ -165,7 +177,7 @@ def _wait_for_workers(address: str, n: int, timeout: float = 120) -> None:
         client.wait_for_workers(n, timeout=timeout)
 
 
-def _kill_leftovers(root: Path) -> None:
+def kill_leftovers(root: Path) -> None:
     """Kill the processes that graded in ``root`` for a killed worker (a grading worker or kernel whose parent
     died before it could stop them): they carry ``AUTOGRADER_COURSE_ROOT`` = ``root``."""
     import psutil

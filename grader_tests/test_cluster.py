@@ -1,25 +1,35 @@
 """Grading beyond one machine: the gradebook on a real PostgreSQL server and ``grade --cluster`` on a real Dask
 cluster (a scheduler and two workers, separate processes on 127.0.0.1), checked cell by cell against the local
-runner on SQLite; and the clear errors of a cluster that cannot grade (autograder/runner/cluster.py)."""
+runner on SQLite, and ``serve --cluster``'s first step; the local runner into PostgreSQL, killed mid-run and
+resumed, and nbgrader's formgrader reading that gradebook; and the clear errors of a cluster that cannot grade
+(autograder/runner/cluster.py). One PostgreSQL server and one SQLite run of the class serve the whole module."""
 from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from nbgrader.utils import parse_utc
 
 from autograder import cli, course, gradebook, specs, synth
 from autograder.bench import compare
 from autograder.outputs import export, feedback, report
 from autograder.runner import cluster, cluster_boot, cluster_worker, run, summary_lines
-from e2e import TIMEOUT, copy_course, use_shared_banknote
+from autograder.runner.resume import graded_state
+from e2e import REPO_ROOT, TIMEOUT, copy_course, use_shared_banknote
+from jupyter_app import NBGRADER_ONLY, get_json, jupyter_app
 
 A = "02_losses"  # numpy only: a kernel starts in a second
 # the smoke class without its warning student (four kinds of notebook: right, blank, crashing, a known mistake)
 STUDENTS = [s for s in synth.smoke_class(specs.get(A)) if s.name != "warns"]
+NAMES = sorted(s.name for s in STUDENTS)
+HANDED_IN = "2026-12-03 09:00:00 UTC"  # when serve's student hands in again (the exchange's folder name)
 
 
 def throwaway_or_skip():
@@ -135,41 +145,60 @@ class WorkerKiller(threading.Thread):
             self.error = exc
 
 
-@pytest.mark.slow
-def test_cluster_into_postgresql_matches_the_local_runner(tmp_path, capsys):
-    """A class graded through --cluster into PostgreSQL, one of the two Dask workers killed mid-run, gets the same
-    points cell by cell as the local runner on SQLite with the same grading secret; export, report and feedback
-    read the PostgreSQL gradebook; a second run skips every submission (resuming)."""
-    throwaway = throwaway_or_skip()
+@pytest.fixture(scope="module")
+def local(tmp_path_factory) -> Path:
+    """The class graded by the local runner into the course's SQLite gradebook: what the other runs must match."""
     use_shared_banknote()
-    names = sorted(s.name for s in STUDENTS)
-    local = copy_course(tmp_path / "local")
-    synth.build_class(local, A, STUDENTS)
-    result = run(local, A, jobs=1, timeout=TIMEOUT, progress=False)  # one worker: the fewest start-ups
-    assert not result.failed, summary_lines(result, local)
+    root = copy_course(tmp_path_factory.mktemp("local"))
+    synth.build_class(root, A, STUDENTS)
+    result = run(root, A, jobs=1, timeout=TIMEOUT, progress=False)  # one worker: the fewest start-ups
+    assert not result.failed, summary_lines(result, root)
+    return root
 
-    root = copy_course(tmp_path / "cluster")
+
+@pytest.fixture(scope="module")
+def postgres():
+    """(the throw-away servers' module, the URL of a database on one PostgreSQL server for the whole module)."""
+    throwaway = throwaway_or_skip()
+    with throwaway.postgres_server() as db_url:
+        yield throwaway, db_url
+
+
+def twin(local: Path, dest: Path, db_url: str) -> Path:
+    """A copy of the course with the local class's submissions and grading secret, its gradebook at ``db_url``."""
+    root = copy_course(dest)
     course.state_dir(root)
     shutil.copy2(local / ".autograder" / "secret", root / ".autograder" / "secret")
     shutil.copytree(local / "submitted", root / "submitted")
-    with throwaway.postgres_server() as db_url:
-        use_database(root, db_url)
-        with throwaway.dask_cluster(root, workers=2) as dask:
-            killer = WorkerKiller(dask)
-            killer.start()
-            try:
-                code = cli.main(["--root", str(root), "grade", A, "--cluster", dask.address,
-                                 "--timeout", str(TIMEOUT)])
-            finally:
-                killer.stop.set()
-                killer.join(timeout=30)
-            out = capsys.readouterr().out
-            assert killer.error is None and killer.killed is not None, (killer.error, out)
-            assert code == 0, out
-            assert "graded %d, skipped 0" % len(names) in out
-            assert "graded on the Dask cluster at %s" % dask.address in out
-            again = run(root, A, cluster=dask.address, progress=False)
-            assert again.of("skipped") == names, summary_lines(again, root)
+    use_database(root, db_url)
+    return root
+
+
+@pytest.mark.slow
+def test_cluster_into_postgresql_matches_the_local_runner(postgres, local, tmp_path, capsys):
+    """A class graded through --cluster into PostgreSQL, one of the two Dask workers killed mid-run, gets the same
+    points cell by cell as the local runner on SQLite with the same grading secret; export, report and feedback
+    read the PostgreSQL gradebook; a second run skips every submission (resuming); `serve --cluster` grades a
+    submission handed in again on the cluster and releases its page, points from PostgreSQL."""
+    throwaway, db_url = postgres
+    names = NAMES
+    root = twin(local, tmp_path / "cluster", db_url)
+    with throwaway.dask_cluster(root, workers=2) as dask:
+        killer = WorkerKiller(dask)
+        killer.start()
+        try:
+            code = cli.main(["--root", str(root), "grade", A, "--cluster", dask.address,
+                             "--timeout", str(TIMEOUT)])
+        finally:
+            killer.stop.set()
+            killer.join(timeout=30)
+        out = capsys.readouterr().out
+        assert killer.error is None and killer.killed is not None, (killer.error, out)
+        assert code == 0, out
+        assert "graded %d, skipped 0" % len(names) in out
+        assert "graded on the Dask cluster at %s" % dask.address in out
+        again = run(root, A, cluster=dask.address, progress=False)
+        assert again.of("skipped") == names, summary_lines(again, root)
         assert not (root / "gradebook.db").exists()
         assert gradebook.sqlite_path(gradebook.course_db(root)[0]) is None
         assert compare(local, root, A, names) == []
@@ -179,3 +208,134 @@ def test_cluster_into_postgresql_matches_the_local_runner(tmp_path, capsys):
         feedback.generate(root, A)
         pages = sorted(p.parent.parent.name for p in (root / "feedback").glob("*/%s/*.html" % A))
         assert pages == sorted(names)
+        student = "mistakes-1"  # some points, not all
+        rec, released, written = serve_once(root, student, dask.address, tmp_path / "exchange")
+    # serve --cluster: graded on the cluster, its points and page read from PostgreSQL
+    notebook = specs.get(A).notebook
+    with gradebook.opened(local) as gb:
+        sub, nb = gb.find_submission(A, student), gb.find_submission_notebook(notebook, A, student)
+        assert (rec.state, rec.points, rec.max_points) == ("released", sub.score, sub.max_score), rec
+        assert 0 < sub.score < sub.max_score
+        heading = "%s (Score: %s / %s)" % (notebook, round(float(nb.score), 2), round(float(nb.max_score), 2))
+    assert released.read_bytes() == written.read_bytes() and heading in released.read_text()
+    with gradebook.opened(root) as gb:  # graded anew by the service: the time of its hand-in through the exchange
+        assert gb.find_submission(A, student).timestamp == parse_utc(HANDED_IN)
+
+
+def serve_once(root: Path, student: str, cluster_address: str, exchange: Path) -> tuple:
+    """``serve --cluster``'s first step, in process: the student hands the same notebook in again through the
+    exchange; the service grades it on the Dask cluster into the course's gradebook and releases its page. Returns
+    (the service's record of it, the released page, the feedback page nbgrader wrote)."""
+    from nbgrader.utils import notebook_hash
+
+    from autograder.serve.service import Service
+
+    secret, notebook = "c" * 128, specs.get(A).notebook
+    with open(root / "nbgrader_config.py", "a") as f:
+        f.write("\nc.Exchange.root = %r\nc.LiveFeedback.check_owner = False\nc.LiveFeedback.gather_s = 0\n"
+                % str(exchange))
+    service = Service(root, log=lambda line: None, cluster=cluster_address)
+    (service.exchange.outbound / A).mkdir(parents=True)
+    inbound = service.exchange.inbound / ("%s+%s+%s+r1" % (student, A, HANDED_IN))
+    shutil.copytree(root / "submitted" / student / A, inbound)
+    (inbound / "submission_secret.txt").write_text(secret)
+    (inbound / "timestamp.txt").write_text(HANDED_IN)  # as nbgrader submit writes it
+    assert service.step()
+    [rec] = service.journal.records.values()
+    page = service.exchange.feedback / (notebook_hash(secret=secret, notebook_id=notebook) + ".html")
+    return rec, page, root / "feedback" / student / A / (notebook + ".html")
+
+
+def graded_now(root: Path) -> list[str]:
+    """The students whose submission is graded and recorded in the course's gradebook (the runner's resume test)."""
+    with gradebook.opened(root) as gb:
+        return [s for s in NAMES if graded_state(root, A, s, gb) is None]
+
+
+def grade_then_crash(root: Path, log: Path, throwaway) -> tuple[int, list[str]]:
+    """``python -m autograder grade`` one submission at a time, killed with everything it started (SIGKILL to its
+    process group, as a machine that goes down) once a submission is graded and recorded; returns its exit status
+    and the students graded by then."""
+    with open(log, "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "autograder", "--root", str(root), "grade", A, "--jobs", "1",
+                                 "--timeout", str(TIMEOUT)], cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+    try:
+        deadline = time.monotonic() + 300
+        while proc.poll() is None and time.monotonic() < deadline:
+            # the gradebook's tables are made by the run: read it once a notebook is graded
+            if list((root / "autograded").glob("*/%s/*.ipynb" % A)) and graded_now(root):
+                break
+            time.sleep(0.1)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        throwaway.kill_leftovers(root)
+    return proc.returncode, graded_now(root)
+
+
+@pytest.fixture(scope="module")
+def local_pg(postgres, local, tmp_path_factory):  # postgres first: its skip before any grading
+    """The same class graded by the local runner (no --cluster) into a second database of the module's server, the
+    hard way: a first run is killed once one submission is recorded (:func:`grade_then_crash`); a second grades what
+    is left with jobs=2, its workers writing PostgreSQL at once (direct, the runner's default for a server
+    database); a third finds nothing to do. Returns (the course root, what each step gave)."""
+    throwaway, db_url = postgres
+    folder = tmp_path_factory.mktemp("pg-local")
+    root = twin(local, folder / "course", throwaway.create_database(db_url, "local_runner"))
+    rc, first = grade_then_crash(root, folder / "crashed-run.log", throwaway)
+    steps = {"crash_rc": rc, "graded_at_crash": first, "log": (folder / "crashed-run.log").read_text()[-3000:],
+             "resumed": run(root, A, jobs=2, timeout=TIMEOUT, progress=False)}
+    steps["again"] = run(root, A, progress=False)
+    return root, steps
+
+
+def row_counts(root: Path) -> dict[str, int]:
+    """Rows of each table a grading run writes, in the course's gradebook."""
+    from nbgrader import api
+
+    with gradebook.opened(root) as gb:
+        return {t.__tablename__: gb.db.query(t).count()
+                for t in (api.Student, api.SubmittedAssignment, api.SubmittedNotebook, api.Grade, api.Comment)}
+
+
+@pytest.mark.slow
+def test_local_runner_into_postgresql_resumes_after_a_crash(local_pg, local):
+    """The local runner grading into PostgreSQL: a run killed mid-way, then run again without --force, loses no
+    grade and doubles none; its workers write the gradebook at the same time; the points are the SQLite run's,
+    cell by cell."""
+    root, steps = local_pg
+    first, resumed, again = steps["graded_at_crash"], steps["resumed"], steps["again"]
+    assert steps["crash_rc"] == -signal.SIGKILL and 1 <= len(first) < len(NAMES), steps
+    assert resumed.of("skipped") == first, summary_lines(resumed, root)
+    assert resumed.of("graded") == [s for s in NAMES if s not in first], summary_lines(resumed, root)
+    spans = sorted(resumed.outcomes[s].span for s in resumed.of("graded"))
+    assert resumed.workers >= 2 and any(b[0] < a[1] for a, b in zip(spans, spans[1:])), spans  # at the same time
+    assert again.of("skipped") == NAMES, summary_lines(again, root)
+    assert gradebook.sqlite_path(gradebook.course_db(root)[0]) is None and not (root / "gradebook.db").exists()
+    assert compare(local, root, A, NAMES) == []
+    assert row_counts(root) == row_counts(local)
+
+
+def scores(rows: list[dict]) -> dict[str, tuple]:
+    """{student: its scores} of the formgrader's (or nbgrader's) submission rows."""
+    keys = ("score", "max_score", "code_score", "max_code_score", "written_score", "needs_manual_grade")
+    return {r["student"]: tuple(r[k] for k in keys) for r in rows}
+
+
+@pytest.mark.slow
+def test_formgrader_lists_the_postgresql_grades(local_pg, local, tmp_path):
+    """nbgrader's formgrader, started on the course whose db_url is PostgreSQL, lists every graded submission with
+    the SQLite gradebook's scores, by submission and by notebook (its own HTTP API, which its pages read)."""
+    pytest.importorskip("jupyter_server", reason="jupyter_server (the formgrader's server) is not installed")
+    root, _ = local_pg
+    notebook = specs.get(A).notebook
+    with gradebook.opened(local) as gb:
+        want = scores(gb.submission_dicts(A)), scores(gb.notebook_submission_dicts(notebook, A))
+    with jupyter_app("server", root, tmp_path / "jupyter", NBGRADER_ONLY) as server:
+        got = (scores(get_json(server, "/formgrader/api/submissions/%s" % A)),
+               scores(get_json(server, "/formgrader/api/submitted_notebooks/%s/%s" % (A, notebook))))
+    assert sorted(got[0]) == NAMES
+    assert got == want
+

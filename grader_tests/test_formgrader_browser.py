@@ -10,12 +10,7 @@ Screenshots go to artifacts/.
 from __future__ import annotations
 
 import hashlib
-import os
-import signal
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -24,9 +19,10 @@ from nbgrader.utils import notebook_hash
 
 from autograder.outputs import feedback
 from autograder import specs, synth
-from browser import assert_formulas_rendered, chromium_page, free_port, require_browser, shot
+from browser import assert_formulas_rendered, chromium_page, require_browser, shot
 from e2e import JOBS, TIMEOUT, copy_course, use_shared_banknote
 from autograder.runner import run
+from jupyter_app import jupyter_app
 
 A = specs.get("02_losses")  # numpy only: its kernels start in a second, where 01's import Keras (7 CPU-seconds)
 [(MANUAL, MANUAL_POINTS)] = A.manual.items()  # the hand-graded answer the TA grades
@@ -71,42 +67,9 @@ def server(course, tmp_path_factory):
     (settings / "notification.jupyterlab-settings").write_text('{"fetchNews": "false", "checkForUpdates": false}')
     (home / "config" / "nbgrader_config.py").write_text(
         "c = get_config()  # noqa: F821\nc.Exchange.root = %r\n" % str(exchange))
-    port, token = free_port(), os.urandom(16).hex()
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
-               JUPYTER_RUNTIME_DIR=str(home / "runtime"), IPYTHONDIR=str(home / "ipython"),
-               JUPYTERLAB_SETTINGS_DIR=str(home / "lab-settings"), JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
-               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
-    env.pop("PYTHONPATH", None)
-    cmd = [os.path.join(os.path.dirname(sys.executable), "jupyter"), "lab", "--allow-root", "--no-browser",
-           "--ServerApp.ip=127.0.0.1", "--ServerApp.port=%d" % port, "--ServerApp.port_retries=0",
-           "--ServerApp.root_dir=%s" % course, "--IdentityProvider.token=%s" % token,
-           "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-           "--IdentityProvider.cookie_options=path=/"]
-    log = open(home / "server.log", "w")
-    proc = subprocess.Popen(cmd, cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    base = "http://127.0.0.1:%d" % port
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                with urllib.request.urlopen("%s/api/status?token=%s" % (base, token), timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("jupyter lab did not start:\n" + (home / "server.log").read_text()[-3000:])
-            time.sleep(0.5)
-        yield {"base": base, "token": token, "exchange": exchange, "log": home / "server.log"}
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-        log.close()
+    lab = ["--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    with jupyter_app("lab", course, home, lab) as server:
+        yield dict(server, exchange=exchange)
 
 
 def gradebook(course: Path) -> Gradebook:
