@@ -48,11 +48,16 @@ def visible_checks(grade_id: str, source: str):
                  + _src(source))
 
 
+# The first line of an auto-graded cell, which :func:`write` numbers as the pages number the questions (every
+# graded cell, in notebook order): students read the question's number, never its id.
+HIDDEN_CHECKS = "# Hidden checks for this question"
+
+
 def hidden_checks(assignment_key: str, name: str, obj: str, points: float):
     """The auto-graded cell of a question: names the question and what to ask, holds no expected value."""
     qid = f"{assignment_key}.{name}"
     unit = "point" if points == 1 else "points"
-    source = (f"# Hidden checks for question {qid} ({points:g} {unit}) run when your notebook is graded.\n"
+    source = (f"{HIDDEN_CHECKS} ({points:g} {unit}) run when your notebook is graded.\n"
               "### BEGIN HIDDEN TESTS\n"
               f"_autograder.ask({qid!r}, {obj})\n"
               "### END HIDDEN TESTS")
@@ -84,9 +89,13 @@ def write(cells, path: Path) -> None:
         "kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
         "language_info": {"name": "python"},
     }
+    number = 0
     for i, cell in enumerate(nb.cells):
         gid = cell.metadata.get("nbgrader", {}).get("grade_id")
         cell.id = gid.replace("_", "-") if gid else "cell-%02d" % i
+        if cell.metadata.get("nbgrader", {}).get("grade"):
+            number += 1
+            cell.source = cell.source.replace(HIDDEN_CHECKS, "# Hidden checks for question %d" % number, 1)
     nbformat.validate(nb)
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, str(path))
