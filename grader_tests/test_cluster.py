@@ -108,14 +108,18 @@ def test_kernels_share_a_hosts_cores_among_every_dask_worker_on_it(tmp_path, mon
     monkeypatch.setattr(course, "keras_home", lambda root=None: tmp_path / "keras")
     monkeypatch.setattr(cluster_worker, "_HOST_SLOTS", [0])
     monkeypatch.setattr(cluster_worker, "_IDLE", [])
-    monkeypatch.setattr(cluster_worker.tempfile, "mkdtemp", lambda prefix: str(tmp_path))
-    envs = []
-    monkeypatch.setattr(cluster_worker, "Worker", lambda root, argv, env, log: envs.append(env))
+    folder = tmp_path / "grading-worker"
+    monkeypatch.setattr(cluster_worker.tempfile, "mkdtemp", lambda prefix: folder.mkdir() or str(folder))
+    envs, closed = [], []
+    monkeypatch.setattr(cluster_worker, "Worker", lambda root, argv, env, log: envs.append(env) or SimpleNamespace(
+        close=lambda: closed.append(True)))
     worker = SimpleNamespace(address="tcp://10.0.0.5:4002", state=SimpleNamespace(nthreads=1))
     cluster_worker.prestart_here([], worker, slots)
     assert [e["OMP_NUM_THREADS"] for e in envs] == ["2"]  # 4 cores over the host's 2 slots
     cluster_worker._note_slots({"10.0.0.9": 8}, worker)  # a list that does not name this host changes nothing
     assert cluster_worker._HOST_SLOTS == [2]
+    cluster_worker._discard_idle()  # as the Dask worker ends: the idle grading worker closed, its folder gone
+    assert closed == [True] and not folder.exists() and cluster_worker._IDLE == []
 
 
 class WorkerKiller(threading.Thread):

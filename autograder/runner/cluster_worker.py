@@ -7,7 +7,9 @@ process from one task to the next, one per Dask worker thread (:func:`prestart_h
 """
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -42,7 +44,9 @@ def grade_here(task: dict, argv: list[str], timeout: float) -> dict:
         reply = worker.grade(dict(task, fault_log=str(folder / "faults.jsonl")), timeout, threading.Event())
     except WorkerDied as exc:
         worker.kill()
-        return {"student": task["student"], "died": "%s, on %s" % (exc, host), "log": log_tail(folder / "worker.log")}
+        log = log_tail(folder / "worker.log")
+        shutil.rmtree(folder, ignore_errors=True)
+        return {"student": task["student"], "died": "%s, on %s" % (exc, host), "log": log}
     with _IDLE_LOCK:
         _IDLE.append((list(argv), worker, folder))
     return dict(reply, host=host)
@@ -71,9 +75,23 @@ def _idle_worker(root: Path, argv: list[str]):
             kept = _IDLE.pop()
         if kept[0] == list(argv) and kept[1].alive() and kept[1].tasks < MAX_TASKS_PER_WORKER:
             return kept[1], kept[2]
-        kept[1].close()
+        _discard(kept)
     _, worker, folder = _start_worker(root, argv)
     return worker, folder
+
+
+def _discard(kept: tuple) -> None:
+    """Close a kept grading worker and remove its folder (its log and fault log)."""
+    kept[1].close()
+    shutil.rmtree(kept[2], ignore_errors=True)
+
+
+@atexit.register
+def _discard_idle() -> None:
+    """When the Dask worker ends: its idle grading workers and their folders go with it."""
+    with _IDLE_LOCK:
+        while _IDLE:
+            _discard(_IDLE.pop())
 
 
 def _start_worker(root: Path, argv: list[str]) -> tuple:
