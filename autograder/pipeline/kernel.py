@@ -1,6 +1,7 @@
 """The kernel manager that starts each student kernel in the sandbox, and the environment kernels get."""
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -66,27 +67,18 @@ def clear_user(uid: int, wait: float = 20.0) -> int:
     storm) is stopped with its whole PID namespace, but the kernel tears hundreds of processes down after the
     stop returns: the next notebook's kernel, started meanwhile, could not start a process and that notebook
     went ungraded. Returns how many processes were found (0 almost always)."""
-    pids = user_processes(uid)
-    if not pids:
-        return 0
-    for pid in pids:
-        try:
-            os.kill(pid, signal.SIGKILL)
-        except OSError:
-            pass
+    found = left = user_processes(uid)
     deadline = time.monotonic() + wait
-    left = pids
     while left and time.monotonic() < deadline:
+        for pid in left:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
         time.sleep(0.05)
         left = user_processes(uid)
-        for pid in left:
-            try:
-                os.kill(pid, signal.SIGKILL)
-            except OSError:
-                pass
-    log.warning("%d processes of the sandbox user %d were left from the previous kernel: stopped%s", len(pids), uid,
-                "" if not left else "; %d still there after %.0f s" % (len(left), wait))
-    return len(pids)
+    if found:
+        log.warning("%d processes of the sandbox user %d were left from the previous kernel: stopped%s", len(found),
+                    uid, "" if not left else "; %d still there after %.0f s" % (len(left), wait))
+    return len(found)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -4,9 +4,8 @@
   (the course's ``nbgrader_config.py``, hence its pipeline, sandbox and kernel manager). A worker grades one
   submission at a time, exactly as ``nbgrader autograde A --student S --force`` would, with a fresh kernel per
   notebook. Workers are forked from a template process (:mod:`.template`) that imported nbgrader, the engine
-  and the answer key once while the run read the class (the live-feedback service, :mod:`autograder.serve`,
-  keeps one template for all its runs: ``run(shared_template=...)``); :mod:`.handle` is the parent's side of a
-  worker.
+  and the answer key once; a process keeps its template for all its runs (the demo's classes, the live-feedback
+  service's batches: :func:`.template.reusable`); :mod:`.handle` is the parent's side of a worker.
   With ``jobs`` > 1 the pool holds ``EXTRA_WORKERS`` more workers than ``jobs``, which keep the cores busy
   while a worker waits for its kernel, and each kernel's thread pools get ``cores // jobs`` threads (:mod:`.env`).
 * **A private gradebook per submission.** A worker never writes the course's gradebook: nbgrader runs against a

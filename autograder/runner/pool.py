@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .. import grading
 from .cluster import MAX_IN_FLIGHT, cluster_pool, connect, prestart, require_server_db, threads as cluster_threads
-from .template import Template, reusable
+from .template import reusable
 from .env import cores, sandbox_preflight, worker_env
 from ..gradebook import course_db, merge_submission, sqlite_url, open_gradebook, rows_from_json, snapshot, sqlite_path
 from .resume import graded_state
@@ -94,8 +94,7 @@ def course_lock(root: Path):
 def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs: int | None = None,
         force: bool = False, timeout: int | None = None, progress: bool = True, verbose: bool = False,
         extra_workers: int | None = None, direct: bool | None = None, use_template: bool = True,
-        sandbox: str | None = None, cluster: str | None = None,
-        shared_template: Template | None = None, on_result=None) -> RunResult:
+        sandbox: str | None = None, cluster: str | None = None, on_result=None) -> RunResult:
     """Autograde the submissions of ``students`` (all when None), ``jobs`` at a time (default: all cores).
 
     With ``jobs`` > 1 the pool holds ``EXTRA_WORKERS`` more workers than ``jobs`` (``extra_workers``
@@ -110,12 +109,9 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
     "auto" instead of the course's ``SafeExecute.sandbox`` (:func:`sandbox_preflight`). ``cluster``: the address of a
     Dask scheduler (``tcp://HOST:PORT``) whose workers grade the submissions (:mod:`autograder.runner.cluster`;
     ``jobs``, the submissions in flight, then defaults to all of them); the gradebook must be on a database server.
-    ``shared_template``: a template started by the caller (with ``worker_env(root, jobs)``) that outlives the run,
-    so that a caller grading batch after batch (``python -m autograder serve``) does not import nbgrader and the
-    engine anew for each; the run neither starts nor closes one then. ``on_result``: called with each
-    :class:`SubmissionResult` as soon as it is recorded in the gradebook, in the run's one writer (the caller's
-    thread), so that the caller can act on a submission before the whole run ends; what it raises is its own
-    trouble and stops the run.
+    ``on_result``: called with each :class:`SubmissionResult` as soon as it is recorded in the gradebook, in the
+    run's one writer (the caller's thread), so that the caller can act on a submission before the whole run ends;
+    what it raises is its own trouble and stops the run.
     """
     from .. import course
 
@@ -135,12 +131,9 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
         jobs = result.jobs
         work = course.state_dir(root) / "runner" / ("run-%d-%d" % (os.getpid(), time.time_ns()))
         work.mkdir(parents=True)
-        tpl = None
         try:
-            if shared_template is not None:
-                tpl = shared_template
-            elif use_template:  # this process's, or one that imports while this process reads the class
-                tpl = reusable(worker_env(root, jobs))
+            # this process's template, or one that imports while this process reads the class
+            tpl = reusable(worker_env(root, jobs)) if use_template else None
             course.font_cache(root)  # once per course, here, rather than by every worker's first kernel at once
             db_url, course_id = course_db(root)
             grading.ensure_generated(root, assignment)

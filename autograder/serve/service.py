@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .. import course, grading, runner
 from ..runner.env import cores, worker_env
-from ..runner.template import Template
+from ..runner import template
 from ..gradebook import opened
 from .policy import epoch, in_force, load, next_batch, refusal, shows, supersede, when
 from .exchange import Exchange, Inbound, notice_page
@@ -57,7 +57,6 @@ class Service:
         self.journal = Journal(state_folder(self.root))
         self.log = log or (lambda line: print(line, flush=True))
         self.writer = FeedbackWriter(self.root)
-        self.template: Template | None = None  # the runner's worker template, kept from batch to batch
 
     # ----------------------------------------------------------------------------------------------
     # the loop
@@ -85,7 +84,8 @@ class Service:
             self.log("watching %s (course %s) for submissions of: %s" % (
                 self.exchange.inbound, self.course_id, ", ".join(sorted(self.exchange.released())) or "nothing yet"))
             try:
-                self.warm_template()
+                if not self.cluster:  # the runner's worker template, kept from batch to batch (template.reusable)
+                    template.reusable(worker_env(self.root, self.batch_jobs()))
                 course.font_cache(self.root)  # built once per course: here, rather than in the first batch
                 while True:
                     busy = self.step()
@@ -96,19 +96,10 @@ class Service:
                         delay = min([r.retry_at - time.time() for r in waiting] + [self.policy.poll_s])
                         time.sleep(max(0.05, delay))
             finally:
-                if self.template is not None:
-                    self.template.close()
+                template.close_reusable()
 
     def batch_jobs(self) -> int:
         return max(1, self.jobs or cores())
-
-    def warm_template(self) -> Template:
-        """The runner's worker template, started once (at the service's start, so that it has imported nbgrader
-        and the engine before the first submission comes) and again only if it died."""
-        if self.template is None or self.template.proc.poll() is not None:
-            self.template = Template(self.root, worker_env(self.root, self.batch_jobs()),
-                                     state_folder(self.root) / "template.log")
-        return self.template
 
     def step(self) -> bool:
         """One look and at most one batch; True when it graded or journaled something."""
@@ -181,8 +172,7 @@ class Service:
 
         try:
             result = runner.run(self.root, assignment, list(by_student), jobs=self.batch_jobs(), force=True,
-                                progress=False, on_result=one, cluster=self.cluster,
-                                shared_template=None if self.cluster else self.warm_template())
+                                progress=False, on_result=one, cluster=self.cluster)
         except runner.RunnerBusy as exc:
             for rec, _ in todo:
                 self.journal.append("requeued", rec.key)
