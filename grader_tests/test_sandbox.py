@@ -591,3 +591,16 @@ def test_native_start_up_chatter_stays_out_of_the_cells_what_the_student_prints_
     texts = "".join(o.get("text", "") for o in out.cells[0].outputs)
     assert "my own output" in texts and "my own warning" in texts
     assert "chatter" not in texts
+
+
+def test_a_dead_kernels_private_folder_is_removed():
+    """nbclient cleans up after a kernel that died with ``cleanup_resources`` (not ``shutdown_kernel``): the
+    kernel's private folder (its sockets, its copies of the Keras cache and the font list) goes with it."""
+    import asyncio
+
+    km = SandboxKernelManager()
+    private = km._private_dir()
+    (private / "keras").mkdir()
+    (private / "keras" / "keras.json").write_text("{}")
+    asyncio.run(km.cleanup_resources())
+    assert not private.exists()

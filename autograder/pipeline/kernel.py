@@ -175,6 +175,10 @@ class SandboxKernelManager(AsyncKernelManager):
             shutil.rmtree(private, ignore_errors=True)
             self._sbx_private = None
 
+    # nbclient cleans up a kernel that died with ``cleanup_resources``, which jupyter_client binds to its own
+    # ``_async_cleanup_resources``, not this one: without this, every dead kernel's folder stayed in /tmp
+    cleanup_resources = _async_cleanup_resources
+
     def exit_status(self) -> int | None:
         proc = getattr(self.provisioner, "process", None)
         if proc is None:
