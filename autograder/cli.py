@@ -128,10 +128,11 @@ def cmd_demo(args) -> int:
 def print_summary(root: Path, assignment: str, students: list[str]) -> None:
     layout = assignments.layout(root, assignment)
     marks = {"correct": "+", "partial": "~", "incorrect": "x", "no answer": "-"}
+    number = {i.qid: n for n, i in enumerate(layout.items, 1)}  # as the pages and the class report number them
     items = layout.auto()
     qs = [i.qid for i in items]
     total = sum(i.points for i in items)
-    print("%-12s %9s  %s  %s" % ("student", "points", "".join("%-3d" % (i + 1) for i in range(len(qs))), "notes"))
+    print("%-12s %9s  %s  %s" % ("student", "points", "".join("%-3d" % number[q] for q in qs), "notes"))
     for s in students:
         vs = grading.verdicts(root, assignment, s)
         if not vs:
@@ -140,10 +141,11 @@ def print_summary(root: Path, assignment: str, students: list[str]) -> None:
         got = sum(v["points"] for v in vs.values())
         row = "".join("%-3s" % marks[vs[q]["status"]] if q in vs else "?  " for q in qs)
         notes = [v["mistake"]["title"] for v in vs.values() if v.get("mistake")]
-        notes += grading.faults(root, assignment, s)
-        print("%-12s %4g/%-4g  %s  %s" % (s, got, total, row, "; ".join(notes)[:110]))
-    print("questions: " + ", ".join("%d=%s%s" % (n + 1, i.grade_id, "" if i.kind == assignments.JUDGED else " (plain)")
-                                    for n, i in enumerate(items)))
+        notes += grading.faults(root, assignment, s, terse=True)
+        notes = "; ".join(notes)
+        print("%-12s %4g/%-4g  %s  %s" % (s, got, total, row, notes if len(notes) <= 200 else notes[:199] + "…"))
+    kinds = {assignments.JUDGED: "", assignments.PLAIN: " (plain)", assignments.MANUAL: " (by hand, not above)"}
+    print("questions: " + ", ".join("%d=%s%s" % (number[i.qid], i.grade_id, kinds[i.kind]) for i in layout.items))
     print("marks: + full, ~ partial, x wrong, - no answer (auto-graded points only; hand-graded ones come later)")
 
 

@@ -148,15 +148,19 @@ def verdicts(root: Path, assignment: str, student: str) -> dict:
     return out
 
 
-def faults(root: Path, assignment: str, student: str) -> list[str]:
-    """The messages of the faults the student's own cells left (time-outs, errors), notebook by notebook."""
+def faults(root: Path, assignment: str, student: str, terse: bool = False) -> list[str]:
+    """The faults of the student's notebooks, notebook by notebook: as recorded, those of their own cells
+    (time-outs, errors); ``terse``, all of them, the end of the run too (a kernel that died), each led by its
+    question's number as the pages number it ("Q6: the kernel died in the answer (exit code 1)")."""
     import nbformat
 
+    from .outputs.pages import fault_text
     from .pipeline.judge_cells import recorded
 
     found = []
     for path in sorted((root / "autograded" / student / assignment).glob("*.ipynb")):
         nb = nbformat.read(str(path), as_version=4)
-        found += [f.message for f in recorded(nb, run=False)]
+        found += [fault_text(nb, f.message, f.cell, terse=True) if terse else f.message
+                  for f in recorded(nb, run=terse)]
     return found
 

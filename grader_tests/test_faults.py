@@ -203,6 +203,21 @@ def test_os_exit(graded):
     fault = _sandbox_meta(root, "dies-exit")["fault"]  # a record: its kind, the cell, the message
     assert fault["kind"] == "KernelDied" and fault["cell"] == FAULT_CELL and "exit code 1" in fault["message"]
     assert _score(root, "dies-exit") == EARLY_SCORE
+    # the student's page states it where it happened, in the list of problems and under that question, naming the
+    # question, never the cell's id; every later cell and question points to it
+    from bs4 import BeautifulSoup
+    from autograder.outputs import feedback, pages
+
+    feedback.generate(root, ASSIGNMENT, "dies-exit")
+    page = root / "feedback" / "dies-exit" / ASSIGNMENT / NOTEBOOK.replace(".ipynb", ".html")
+    text = BeautifulSoup(page.read_text(), "html.parser").get_text(" ")
+    graded_nb = nbformat.read(str(root / "autograded" / "dies-exit" / ASSIGNMENT / NOTEBOOK), 4)
+    numbers = [i["grade_id"] for i in pages.graded_cells(graded_nb)]
+    assert text.count("exit code 1") == 3
+    assert "your answer to Question %d (exit code 1)" % (numbers.index(FAULT_QUESTION) + 1) in text
+    assert FAULT_CELL not in text and "cell '" not in text
+    assert text.count("Not run: the notebook's run ended before this cell") >= len(LATER)
+    assert text.count("not graded: the notebook's run ended before this question") == 2 * len(LATER)
 
 
 @pytest.mark.slow

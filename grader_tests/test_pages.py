@@ -9,6 +9,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder import specs
+from autograder.judging import judge
 from autograder.outputs import feedback, mathml, pages
 from autograder.pipeline.judge_cells import STATE_KEY
 from e2e import REPO_ROOT
@@ -165,18 +166,23 @@ def faulty_notebook():
     nb.metadata[STATE_KEY] = {"verdicts": [], "faults": [timeout.to_json()]}
     nb.metadata[METADATA_KEY] = {"fault": died.to_json()}
     answers, never_ran = answer_cells(nb), {"l1_penalty", "l2_penalty", "regularized_loss"}
+    ran = True
     for cell in nb.cells:
         gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if gid == died.cell:
+            cell.outputs, ran = [error_output(died)], False
+        elif cell.cell_type == "code" and not ran:
+            cell.outputs = [error_output(FaultRecord(Fault.NOT_RUN, died.message, died.cell))]
         if gid not in {q.name for q in A.questions}:
             continue
         v = verdict(A.question(gid), "correct")
         if gid == "softmax" or gid in never_ran:
             v.update(status="no answer", message="no answer could be read: NameError: name 'softmax' is not defined")
         if gid in never_ran:
-            cell.outputs = [error_output(FaultRecord(Fault.NOT_RUN, died.message, died.cell))]
             v["message"] = "not graded: " + died.message
         own_faults(v, cell, [f for f in [timeout] if f.cell in answers[gid]], died)
         cell.metadata[STATE_KEY] = {"verdict": v}
+        cell.outputs = judge.verdict_outputs(v)
     return nb
 
 
@@ -203,8 +209,38 @@ def test_a_fault_is_stated_once_led_by_its_question_and_the_rows_it_left_ungrade
     rows = re.findall(r'<tr data-status="no answer">(.*?)</tr>', table)
     assert len(rows) == 4 and all("(see the problem above)" in r for r in rows)
     assert "not graded: your answer timed out" in rows[0] and "NameError" not in table
-    assert all("not graded: the notebook's run ended before this question" in r for r in rows[1:])
+    assert "not graded: the kernel died in your answer" in rows[1]  # Question 9, in whose answer it happened
+    assert all("not graded: the notebook's run ended before this question" in r for r in rows[2:])
     assert "solution_" not in table and "cell '" not in table
+
+
+def test_the_end_of_a_run_is_stated_where_it_happened_and_only_pointed_to_after():
+    """Deliver 4, one cause stated once, on the page's cells too: the cell where the kernel died says so, naming
+    the question by number; every later cell says only that it did not run, and every later question only that
+    the run ended before it; no cell id anywhere. The autograded notebook itself keeps its records."""
+    import html
+
+    nb = faulty_notebook()
+    kept = nbformat.writes(nb)
+    page, _ = pages.PageView().preprocess(faulty_notebook(), {})
+    texts = [html.unescape(str(o.get("evalue", "")) + "".join(o.get("traceback", [])) +
+                           str(o.get("data", {}).get("text/html", ""))) for c in page.cells for o in c.get("outputs", [])]
+    died = [t for t in texts if "SIGKILL" in t]
+    assert len(died) == 2, died  # where it happened, and Question 9's own verdict
+    assert all("the kernel died in your answer to Question 9 (killed by SIGKILL)" in t for t in died)
+    assert "solution_" not in "".join(texts) and "cell '" not in "".join(texts)
+    later = [c for c in page.cells[[c.metadata.get("nbgrader", {}).get("grade_id") for c in page.cells].index(
+        "solution_l1_penalty") + 1:] if c.cell_type == "code"]
+    graded = [c for c in later if c.metadata.get("nbgrader", {}).get("grade")]
+    assert len(graded) == 3 and len(later) > len(graded)
+    for cell in later:
+        (out,) = [o for o in cell.outputs if o.output_type != "execute_result"]
+        if cell in graded[1:]:
+            assert "not graded: the notebook's run ended before this question (see the problem above)" in \
+                html.unescape(out.data["text/html"])
+        elif cell not in graded:
+            assert out.traceback == ["Not run: the notebook's run ended before this cell (see the problem above)"]
+    assert nbformat.writes(nb) == kept and "cell 'solution_l1_penalty'" in kept
 
 
 def test_an_error_is_its_type_and_message_not_its_trace():
@@ -226,6 +262,33 @@ def test_an_error_is_its_type_and_message_not_its_trace():
         "Question 3: A numerically stable softmax — your answer raised InvalidArgumentError: Graph execution error")
 
 
+def faulty_course(root):
+    """A course folder holding one graded student, kim, with :func:`faulty_notebook`."""
+    folder = root / "autograded" / "kim" / A.name
+    folder.mkdir(parents=True)
+    nbformat.write(faulty_notebook(), str(folder / (A.notebook + ".ipynb")))
+    (root / "submitted" / "kim" / A.name).mkdir(parents=True)
+    (root / "source" / A.name).mkdir(parents=True)  # the numbering of the course's notebook, as on the page
+    nbformat.write(release_notebook(), str(root / "source" / A.name / (A.notebook + ".ipynb")))
+    return root
+
+
+def test_the_graders_terminal_numbers_questions_as_the_pages_do_and_names_no_cell(tmp_path, capsys):
+    """``python -m autograder grade``'s table: its columns are numbered as the pages number the questions (the
+    hand-graded one among them, named in the legend), and its notes give every fault, the kernel's death too, by
+    question number, never by cell id."""
+    from autograder import cli
+
+    cli.print_summary(faulty_course(tmp_path), A.name, ["kim"])
+    header, row, legend, _ = capsys.readouterr().out.splitlines()
+    assert header.split()[2:-1] == [str(n) for n, i in enumerate(pages.graded_cells(faulty_notebook()), 1)
+                                    if i["verdict"] is not None]
+    assert row.split("  ")[-1].strip() == ("Q3: timed out after 30 s in the answer (an endless loop?); "
+                                           "Q9: the kernel died in the answer (killed by SIGKILL)")
+    assert "8=explain_mouse (by hand, not above)" in legend and "9=l1_penalty" in legend
+    assert "solution_" not in row and "cell '" not in row
+
+
 def test_the_class_report_states_each_fault_once_with_its_question(tmp_path):
     """The class report's failures list names each fault as the feedback page does (question number and title, no
     cell id, no trace) and the unanswered questions by number and title; its students table names the kinds only."""
@@ -233,13 +296,7 @@ def test_the_class_report_states_each_fault_once_with_its_question(tmp_path):
 
     from autograder.outputs import report
 
-    folder = tmp_path / "autograded" / "kim" / A.name
-    folder.mkdir(parents=True)
-    nbformat.write(faulty_notebook(), str(folder / (A.notebook + ".ipynb")))
-    (tmp_path / "submitted" / "kim" / A.name).mkdir(parents=True)
-    (tmp_path / "source" / A.name).mkdir(parents=True)  # the numbering of the course's notebook, as on the page
-    nbformat.write(release_notebook(), str(tmp_path / "source" / A.name / (A.notebook + ".ipynb")))
-    page = html.unescape(report.write(tmp_path, A.name).read_text())
+    page = html.unescape(report.write(faulty_course(tmp_path), A.name).read_text())
     failures = re.search(r"<h2>Failures</h2>(.*?)</table>", page, re.S).group(1)
     assert "Question 3: A numerically stable softmax — timed out after 30 s in your answer" in failures
     assert "Question 9: %s — the kernel died in your answer" % A.question("l1_penalty").title in failures

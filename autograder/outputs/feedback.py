@@ -72,13 +72,14 @@ class FormgraderSummary(Preprocessor):
 
 def summary_rows(nb, items: list[dict], pending: set[str]) -> tuple[list[dict], list[str]]:
     """The summary's rows (see :func:`summary_markdown`) and the faults of the run, cells named as on the page."""
-    names = pages.cell_names(nb)
+    names, where = pages.cell_names(nb), pages.questions_of_cells(nb)
     rows = []
     for i in items:
         nbg = i["cell"].metadata.get("nbgrader", {})
         if i["verdict"] is not None:
             rows.append(dict(i["verdict"], number=i["number"], anchor=i["grade_id"],
-                             message=pages.readable(i["verdict"]["message"], names)))
+                             message=pages.readable(i["verdict"]["message"], names),
+                             ended_before=pages.ended_before(i, where)))
         else:
             rows.append({"manual": True, "number": i["number"], "anchor": i["grade_id"], "title": i["title"],
                          "score": None if i["grade_id"] in pending else nbg.get("score"),
@@ -111,16 +112,24 @@ def _what_to_look_at(v: dict) -> str:
     if v["status"] == "correct":
         return '<span style="color:#57606a">all checks passed</span>'
     if v["status"] == "no answer" and isinstance(v.get("cause"), dict):
-        return "not graded: %s (see the problem above)" % e(cause_brief(v["cause"]))
+        return "not graded: %s (see the problem above)" % e(cause_brief(v["cause"], v.get("ended_before", True)))
     return e(v["message"])
 
 
-def cause_brief(cause: dict) -> str:
-    """What stopped a question from being graded, in a few words (the list of problems states it in full)."""
+RUN_ENDED_IN = {Fault.KERNEL_DIED: "the kernel died", Fault.KERNEL_FAILED: "the kernel failed",
+                Fault.UNRESPONSIVE: "the kernel stopped answering",
+                Fault.NOTEBOOK_TIMEOUT: "the notebook ran out of time", Fault.NOT_RUN: "the notebook's run ended"}
+
+
+def cause_brief(cause: dict, before: bool = True) -> str:
+    """What stopped a question from being graded, in a few words (the list of problems states it in full); a run
+    that ended in the question's own answer (not ``before`` it) is named by what happened there."""
     kind = Fault.of_error(cause.get("kind"))
+    if kind == Fault.DAMAGED:
+        return "the notebook file could not be read"
     if kind is not None and kind.ends_notebook:
-        return "the notebook's run ended before this question" if kind != Fault.DAMAGED else \
-            "the notebook file could not be read"
+        return ("the notebook's run ended before this question" if before
+                else "%s in your answer" % RUN_ENDED_IN[kind])
     return {Fault.CELL_TIMEOUT: "your answer timed out", Fault.STUB: "your answer still holds the stub",
             Fault.CELL_ERROR: "your answer raised an error"}.get(kind, "a problem while running your notebook")
 

@@ -17,7 +17,8 @@ import re
 
 from nbconvert.preprocessors import Preprocessor
 
-from ..judging.judge import error_message
+from ..faults import Fault
+from ..judging.judge import error_message, verdict_outputs
 from ..pipeline.judge_cells import STATE_KEY
 from ..pipeline.plain import heading_title
 
@@ -66,17 +67,19 @@ def cell_names(nb) -> dict[str, str]:
             for gid, (item, answer) in questions_of_cells(nb).items()}
 
 
-def fault_text(nb, message: str, cell: str | None) -> str:
+def fault_text(nb, message: str, cell: str | None, terse: bool = False) -> str:
     """A fault of the notebook as the pages state it, once: led by the question (number and title) whose answer it
     happened in, the cell then called "your answer" ("Question 5: A title — timed out after 20 s in your answer
-    (an endless loop?)"); a fault in no question's cells names its cells as :func:`readable` does."""
+    (an endless loop?)"); a fault in no question's cells names its cells as :func:`readable` does. ``terse``, for
+    the grader's terminal: "Q5: timed out after 20 s in the answer (an endless loop?)"."""
     message = error_message(message)  # a trace a fault recorded by an older engine may still hold: its message
     where = questions_of_cells(nb).get(cell) if cell else None
     if where is None:
         return readable(message, cell_names(nb))
     own = re.compile(r"cell (?:'|&#x27;|&#39;)%s(?:'|&#x27;|&#39;)" % re.escape(cell))
-    text = own.sub("your answer" if where[1] else "its grading cell", message)
-    return "%s — %s" % (label(where[0]), readable(text, cell_names(nb)))
+    text = own.sub(("the answer" if terse else "your answer") if where[1] else "its grading cell", message)
+    lead = "Q%d:" % where[0]["number"] if terse else label(where[0]) + " —"
+    return "%s %s" % (lead, readable(text, cell_names(nb)))
 
 
 def readable(text: str, names: dict[str, str]) -> str:
@@ -91,12 +94,54 @@ def label(item: dict) -> str:
     return "Question %d: %s" % (item["number"], item["title"])
 
 
+RUN_ENDED = "the notebook's run ended before this %s (see the problem above)"
+
+
+def run_fault(kind_name) -> Fault | None:
+    """The fault an error output or a verdict's cause names, if it ended the notebook's run (not a damaged file,
+    which the pages state apart)."""
+    kind = Fault.of_error(kind_name) if isinstance(kind_name, str) else None
+    return kind if kind is not None and kind.ends_notebook and kind != Fault.DAMAGED else None
+
+
+def ended_before(item: dict, where: dict[str, tuple[dict, bool]]) -> bool:
+    """Whether a graded item went ungraded because the run ended before its own cells (``where``:
+    :func:`questions_of_cells`), not in them."""
+    cause = item["verdict"].get("cause") if item["verdict"] else None
+    if not isinstance(cause, dict) or not run_fault(cause.get("kind")):
+        return False
+    at = where.get(cause.get("cell"))
+    return at is None or at[0]["number"] != item["number"]
+
+
+def state_run_end_once(nb, names: dict[str, str]) -> None:
+    """A run that ended (the kernel died, hung or ran out of time) is stated once, where it happened, with the
+    cell named as the page names it; every later cell and question says only that the run ended before it."""
+    from nbformat.v4 import new_output
+
+    where = questions_of_cells(nb)
+    for item in graded_cells(nb):
+        if ended_before(item, where):
+            item["cell"].outputs = verdict_outputs(dict(item["verdict"],
+                                                        message="not graded: " + RUN_ENDED % "question"))
+    for cell in nb.cells:
+        for i, out in enumerate(cell.get("outputs", [])):
+            kind = run_fault(out.get("ename")) if out.get("output_type") == "error" else None
+            if kind is None:
+                continue
+            text = RUN_ENDED % "cell" if kind == Fault.NOT_RUN else readable(str(out.get("evalue", "")), names)
+            cell.outputs[i] = new_output("error", ename=out["ename"], evalue=text, traceback=[
+                "%s: %s" % ("Not run" if kind == Fault.NOT_RUN else out["ename"], text)])
+
+
 class PageView(Preprocessor):
     """Label the graded cells with their question number and title (``label``), and each solution cell with the
-    question it answers (``answer_to``); drop the points printed under a verdict."""
+    question it answers (``answer_to``); drop the points printed under a verdict; state the end of a run once
+    (:func:`state_run_end_once`)."""
 
     def preprocess(self, nb, resources):
         names = cell_names(nb)
+        state_run_end_once(nb, names)
         by_id = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id"): c for c in nb.cells
                  if isinstance(c.get("metadata", {}).get("nbgrader"), dict)}
         for gid, (item, answer) in questions_of_cells(nb).items():
