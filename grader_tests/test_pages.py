@@ -6,7 +6,7 @@ import re
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from autograder import specs
 from autograder.judging import judge
@@ -171,6 +171,11 @@ def faulty_notebook():
         gid = cell.metadata.get("nbgrader", {}).get("grade_id")
         if gid == died.cell:
             cell.outputs, ran = [error_output(died)], False
+        elif gid == timeout.cell:  # as nbclient leaves a cell it interrupted
+            cell.outputs = [new_output("stream", name="stdout", text="searching...\n"),
+                            new_output("error", ename="KeyboardInterrupt", evalue="", traceback=["KeyboardInterrupt: "]),
+                            new_output("error", ename="CellTimeoutError", evalue="",
+                                       traceback=["CellTimeoutError: No reply from kernel before timeout"])]
         elif cell.cell_type == "code" and not ran:
             cell.outputs = [error_output(FaultRecord(Fault.NOT_RUN, died.message, died.cell))]
         if gid not in {q.name for q in A.questions}:
@@ -195,7 +200,7 @@ def test_a_fault_is_stated_once_led_by_its_question_and_the_rows_it_left_ungrade
     nb = faulty_notebook()
     own = {c.metadata.nbgrader["grade_id"]: c.metadata[STATE_KEY]["verdict"] for c in nb.cells
            if STATE_KEY in c.metadata}
-    assert own["softmax"]["message"].startswith("timed out after 30 s in cell 'solution_softmax' (an endless loop?)")
+    assert own["softmax"]["message"] == "timed out after 30 s in cell 'solution_softmax' (an endless loop?)"
     assert own["softmax"]["cause"]["kind"] == "CellTimeoutError"
     assert own["l2_penalty"]["cause"]["kind"] == "KernelDied" and "timed out" not in own["l2_penalty"]["message"]
     assert "cause" not in own["svm_loss_naive"]
@@ -241,6 +246,19 @@ def test_the_end_of_a_run_is_stated_where_it_happened_and_only_pointed_to_after(
         elif cell not in graded:
             assert out.traceback == ["Not run: the notebook's run ended before this cell (see the problem above)"]
     assert nbformat.writes(nb) == kept and "cell 'solution_l1_penalty'" in kept
+
+
+def test_a_time_out_says_what_happened_not_how():
+    """Deliver 4: a cell the grader stopped shows its own output, then "Timed out: ...", not the interrupt's trace
+    and nbclient's "No reply from kernel"; its question's verdict gives the time-out alone, not the NameError
+    its unread answer left."""
+    page, _ = pages.PageView().preprocess(faulty_notebook(), {})
+    (cell,) = [c for c in page.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "solution_softmax"]
+    assert [o.output_type for o in cell.outputs] == ["stream", "error"]
+    assert cell.outputs[1].traceback == [
+        "Timed out: this cell ran past its time limit, so the grader stopped it (an endless loop, or very slow code?)"]
+    (graded,) = [c for c in page.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "softmax"]
+    assert "NameError" not in str(graded.outputs) and "(an endless loop?)" in str(graded.outputs)
 
 
 def test_an_error_is_its_type_and_message_not_its_trace():

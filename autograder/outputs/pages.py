@@ -134,14 +134,31 @@ def state_run_end_once(nb, names: dict[str, str]) -> None:
                 "%s: %s" % ("Not run" if kind == Fault.NOT_RUN else out["ename"], text)])
 
 
+def state_timeouts(nb) -> None:
+    """A cell that ran out of time shows what happened, not how: "Timed out: ..." instead of the interrupt's trace
+    (the grader's ``KeyboardInterrupt``) and nbclient's "CellTimeoutError: No reply from kernel"."""
+    from nbformat.v4 import new_output
+
+    for cell in nb.cells:
+        outs = cell.get("outputs", [])
+        if not any(o.get("output_type") == "error" and o.get("ename") == Fault.CELL_TIMEOUT.value for o in outs):
+            continue
+        text = "this cell ran past its time limit, so the grader stopped it (an endless loop, or very slow code?)"
+        kept = [o for o in outs if o.get("output_type") != "error" or o.get("ename") not in
+                (Fault.CELL_TIMEOUT.value, "KeyboardInterrupt")]
+        cell.outputs = kept + [new_output("error", ename=Fault.CELL_TIMEOUT.value, evalue=text,
+                                          traceback=["Timed out: " + text])]
+
+
 class PageView(Preprocessor):
     """Label the graded cells with their question number and title (``label``), and each solution cell with the
     question it answers (``answer_to``); drop the points printed under a verdict; state the end of a run once
-    (:func:`state_run_end_once`)."""
+    (:func:`state_run_end_once`) and a time-out as what happened (:func:`state_timeouts`)."""
 
     def preprocess(self, nb, resources):
         names = cell_names(nb)
         state_run_end_once(nb, names)
+        state_timeouts(nb)
         by_id = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id"): c for c in nb.cells
                  if isinstance(c.get("metadata", {}).get("nbgrader"), dict)}
         for gid, (item, answer) in questions_of_cells(nb).items():

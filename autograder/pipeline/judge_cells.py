@@ -130,8 +130,9 @@ def own_faults(v: dict, cell, faults: list[FaultRecord], run_fault: FaultRecord 
     """An unanswered question's cause, stated in its own verdict (the grading cell's) and recorded as
     ``v["cause"]`` (a fault record) for the pages, which state it once, in their list of problems: a fault of its
     own answer's cells, or the end of the run (a kernel that died or ran out of time before it)."""
-    if faults:
-        v["message"] = "%s; %s" % ("; ".join(f.message for f in faults), v["message"])
+    if faults:  # an answer that could not be read because of them: they are all there is to say
+        told = "; ".join(f.message for f in faults)
+        v["message"] = told if v["status"] == "no answer" else "%s; %s" % (told, v["message"])
         v["cause"] = faults[0].to_json()
         return
     err = judge.cell_error(cell.get("outputs", []))
