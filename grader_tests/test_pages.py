@@ -173,7 +173,8 @@ def faulty_notebook():
             cell.outputs, ran = [error_output(died)], False
         elif gid == timeout.cell:  # as nbclient leaves a cell it interrupted
             cell.outputs = [new_output("stream", name="stdout", text="searching...\n"),
-                            new_output("error", ename="KeyboardInterrupt", evalue="", traceback=["KeyboardInterrupt: "]),
+                            new_output("error", ename="KeyboardInterrupt", evalue="",
+                                       traceback=["KeyboardInterrupt: "]),
                             new_output("error", ename="CellTimeoutError", evalue="",
                                        traceback=["CellTimeoutError: No reply from kernel before timeout"])]
         elif cell.cell_type == "code" and not ran:
@@ -229,7 +230,8 @@ def test_the_end_of_a_run_is_stated_where_it_happened_and_only_pointed_to_after(
     kept = nbformat.writes(nb)
     page, _ = pages.PageView().preprocess(faulty_notebook(), {})
     texts = [html.unescape(str(o.get("evalue", "")) + "".join(o.get("traceback", [])) +
-                           str(o.get("data", {}).get("text/html", ""))) for c in page.cells for o in c.get("outputs", [])]
+                           str(o.get("data", {}).get("text/html", "")))
+             for c in page.cells for o in c.get("outputs", [])]
     died = [t for t in texts if "SIGKILL" in t]
     assert len(died) == 2, died  # where it happened, and Question 9's own verdict
     assert all("the kernel died in your answer to Question 9 (killed by SIGKILL)" in t for t in died)
