@@ -543,3 +543,16 @@ def test_a_machine_too_busy_for_the_time_limits_costs_a_retry_then_is_named(tmp_
     again = run(root, A, ["heavy"], jobs=1, force=True, timeout=TIMEOUT, progress=False)
     assert again.of("graded") == ["heavy"] and not again.outcomes["heavy"].busy_timeouts
     assert dump(root, ["heavy"]) == expected
+
+
+def test_the_kept_template_ends_with_its_process_and_leaves_no_empty_log():
+    """A process's kept template (``template.reusable``) ends when the process does, and its log goes with it
+    when nothing was written there (every `grade` command used to leave one in /tmp)."""
+    code = ("import os, sys\nfrom autograder.runner import template\n"
+            "tpl = template.reusable(dict(os.environ))\nprint(tpl.log_path, tpl.proc.pid)\n")
+    out = subprocess.run([sys.executable, "-c", code], cwd=str(REPO_ROOT), capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    log, pid = out.stdout.split()
+    assert "autograder-template-" in log and not os.path.exists(log)
+    assert not psutil.pid_exists(int(pid)) or psutil.Process(int(pid)).status() == psutil.STATUS_ZOMBIE

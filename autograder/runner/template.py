@@ -24,6 +24,7 @@ A process that grades run after run (the demo's three assignments, the tests) ke
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import queue
@@ -275,11 +276,15 @@ def reusable(env: dict) -> Template:
         return tpl
 
 
-def close_reusable() -> None:
+def close_reusable(keep_told: bool = False) -> None:
     """End this process's kept template (the benches time each run as the command runs it: a template of its
-    own)."""
+    own) and remove its log; ``keep_told`` (at the process's exit) keeps a log that holds something."""
     with _REUSABLE_LOCK:
         while _REUSABLE:
             tpl = _REUSABLE.pop()
             tpl.close()
-            tpl.log_path.unlink(missing_ok=True)
+            if not keep_told or not tpl.log_path.exists() or tpl.log_path.stat().st_size == 0:
+                tpl.log_path.unlink(missing_ok=True)
+
+
+atexit.register(close_reusable, keep_told=True)  # the process's exit ends its kept template
