@@ -343,3 +343,73 @@ def test_formgrader_lists_the_postgresql_grades(local_pg, local, tmp_path):
     assert sorted(got[0]) == NAMES
     assert got == want
 
+
+
+FAKE_SBATCH = """#!/bin/sh
+# sbatch as a compute node would take it: the job script runs here, in a session of its own, with a scratch folder
+# of its own (as SLURM sites set TMPDIR per job); the job id is its pid
+set -e
+cp "$1" "{jobs}/job-$$.sh"
+export TMPDIR="{jobs}"
+setsid bash "{jobs}/job-$$.sh" > "{jobs}/job-$$.log" 2>&1 < /dev/null &
+echo "Submitted batch job $!"
+"""
+FAKE_SCANCEL = """#!/bin/sh
+kill -TERM -- "-$1" 2>/dev/null || true
+"""
+
+
+def slurm_example() -> str:
+    """The Python of docs/grading-a-class.md's worked example for SLURM, as the docs give it."""
+    import re
+
+    text = (REPO_ROOT / "docs" / "grading-a-class.md").read_text()
+    return re.search(r"A worked example: SLURM.*?```python\n(.*?)```", text, re.S).group(1)
+
+
+@pytest.mark.slow
+def test_the_slurm_example_grades_through_the_job_script_it_writes(postgres, local, tmp_path, monkeypatch):
+    """docs/grading-a-class.md's SLURM example, run as written but for where things are: the course root and its
+    environment (this course copy, this venv), one host instead of 10, the scheduler on 127.0.0.1. SLURM's two
+    commands are stood in for: `sbatch` runs on this machine the job script dask-jobqueue wrote (its #SBATCH lines,
+    its prologue, its `dask worker` line), `scancel` stops it. While the example waits at its prompt, `grade
+    --cluster` at the address it printed grades two students into PostgreSQL, with the local runner's points."""
+    pytest.importorskip("dask_jobqueue", reason="dask-jobqueue is not installed (requirements.txt)")
+    throwaway, db_url = postgres
+    root = twin(local, tmp_path / "course", throwaway.create_database(db_url, "slurm_example"))
+    jobs, bin_dir = tmp_path / "jobs", tmp_path / "bin"
+    jobs.mkdir()
+    bin_dir.mkdir()
+    for name, text in (("sbatch", FAKE_SBATCH), ("scancel", FAKE_SCANCEL)):
+        (bin_dir / name).write_text(text.format(jobs=jobs))
+        (bin_dir / name).chmod(0o755)
+    monkeypatch.setenv("PATH", "%s%s%s" % (bin_dir, os.pathsep, os.environ["PATH"]))
+    code = slurm_example()
+    for written, here in (("/shared/courses/dl-course", str(root)), (".venv/bin/activate", sys.prefix + "/bin/activate"),
+                          ("jobs=10", "jobs=1"), ('"0.0.0.0"', '"127.0.0.1"')):
+        assert written in code, written
+        code = code.replace(written, here)
+    students, printed, graded = ["correct", "mistakes-1"], [], {}
+
+    def at_the_prompt(_prompt: str) -> str:
+        from distributed import Client
+
+        address = printed[0]
+        with Client(address, timeout=120, set_as_default=False) as client:
+            client.wait_for_workers(1, timeout=120)
+        graded["code"] = cli.main(["--root", str(root), "grade", A, "--cluster", address, "--timeout", str(TIMEOUT)]
+                                  + [arg for s in students for arg in ("--student", s)])
+        return ""
+
+    try:
+        exec(compile(code, "grading-a-class.md", "exec"), {"input": at_the_prompt, "print": lambda *a, **k:
+                                                             printed.append(" ".join(map(str, a)))})
+    finally:
+        throwaway.kill_leftovers(root)
+    (script,) = jobs.glob("job-*.sh")
+    text = script.read_text()
+    assert "#SBATCH -p compute" in text and "#SBATCH -A dl-course" in text and "--nthreads 16" in text
+    assert text.index("cd %s" % root) < text.index("distributed.cli.dask_worker"), text
+    assert graded.get("code") == 0, [p.read_text()[-3000:] for p in jobs.glob("*.log")]
+    assert compare(local, root, A, students) == []
+    assert not (root / "gradebook.db").exists()

@@ -130,13 +130,14 @@ def own_faults(v: dict, cell, faults: list[FaultRecord], run_fault: FaultRecord 
     """An unanswered question's cause, stated in its own verdict (the grading cell's) and recorded as
     ``v["cause"]`` (a fault record) for the pages, which state it once, in their list of problems: a fault of its
     own answer's cells, or the end of the run (a kernel that died or ran out of time before it)."""
-    if faults:  # an answer that could not be read because of them: they are all there is to say
+    err = judge.cell_error(cell.get("outputs", []))
+    run_ended = bool(err and judge.ends_notebook(err[0]))
+    if faults:  # an answer they left unread: they are all there is to say, unless the run ended there too
         told = "; ".join(f.message for f in faults)
-        v["message"] = told if v["status"] == "no answer" else "%s; %s" % (told, v["message"])
+        v["message"] = told if v["status"] == "no answer" and not run_ended else "%s; %s" % (told, v["message"])
         v["cause"] = faults[0].to_json()
         return
-    err = judge.cell_error(cell.get("outputs", []))
-    if err and judge.ends_notebook(err[0]):
+    if run_ended:
         v["cause"] = (run_fault or FaultRecord(Fault(err[0]), err[1])).to_json()
 
 
