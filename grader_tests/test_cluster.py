@@ -322,6 +322,30 @@ def test_local_runner_into_postgresql_resumes_after_a_crash(local_pg, local):
     assert row_counts(root) == row_counts(local)
 
 
+def test_a_grading_worker_keeps_one_postgresql_connection_for_every_opening(postgres, monkeypatch):
+    """nbgrader opens the gradebook about ten times per submission; a grading worker (``_engines_kept``) does it
+    over one PostgreSQL connection, kept in its engine's pool between openings, not a new one each time."""
+    from nbgrader import api
+    from sqlalchemy import text
+
+    from autograder.runner.worker import _engines_kept
+
+    throwaway, db_url = postgres
+    url = throwaway.create_database(db_url, "kept_connection")
+    monkeypatch.setattr(api, "create_engine", api.create_engine)  # both undone after the test
+    monkeypatch.setattr(api.Gradebook, "close", api.Gradebook.close)
+
+    def backend() -> tuple:
+        with api.Gradebook(url) as gb:
+            return gb.engine, gb.db.execute(text("SELECT pg_backend_pid()")).scalar()
+
+    assert backend()[1] != backend()[1]  # nbgrader's own: a connection per opening
+    _engines_kept()
+    (engine, first), (again, second) = backend(), backend()
+    assert again is engine and first == second and engine.pool.checkedout() == 0
+    engine.dispose()
+
+
 def scores(rows: list[dict]) -> dict[str, tuple]:
     """{student: its scores} of the formgrader's (or nbgrader's) submission rows."""
     keys = ("score", "max_score", "code_score", "max_code_score", "written_score", "needs_manual_grade")

@@ -147,6 +147,7 @@ def test_worker_reuses_engines_but_no_connection_outlives_a_gradebook(tmp_path, 
     from nbgrader import api
 
     monkeypatch.setattr(api, "create_engine", api.create_engine)  # undone after the test
+    monkeypatch.setattr(api.Gradebook, "close", api.Gradebook.close)
     compiled = []
     import sqlalchemy.sql.compiler as sql_compiler
 
