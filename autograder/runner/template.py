@@ -287,4 +287,10 @@ def close_reusable(keep_told: bool = False) -> None:
                 tpl.log_path.unlink(missing_ok=True)
 
 
-atexit.register(close_reusable, keep_told=True)  # the process's exit ends its kept template
+def _at_exit(pid: int = os.getpid()) -> None:
+    """The process's exit ends its kept template (not the exit of a child forked from it, which does not own it)."""
+    if os.getpid() == pid:
+        close_reusable(keep_told=True)
+
+
+atexit.register(_at_exit)
