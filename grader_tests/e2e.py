@@ -63,7 +63,25 @@ def copy_course(dest: Path, opt_out: bool = True) -> Path:
     if opt_out and problem:
         with open(dest / "nbgrader_config.py", "a") as f:
             f.write(OPT_OUT % problem)
+    seed_font_list(dest)
     return dest
+
+
+_FONT_LIST: list[Path] = []  # the matplotlib font list this test process built first (course.font_cache)
+
+
+def seed_font_list(root: Path) -> None:
+    """Give a new test course the font list for its kernels that this process built for its first course, instead
+    of building the same list again for every course (a second of CPU each); the first course builds it as a
+    real course does, and so does any course after that list's folder went away."""
+    from autograder import course
+
+    known = _FONT_LIST[0] if _FONT_LIST else None
+    if known is not None and any(known.glob("fontlist-*.json")):
+        shutil.copytree(known, course.state_dir(root) / known.name, dirs_exist_ok=True)
+        return
+    built = course.font_cache(root)
+    _FONT_LIST[:] = [built] if built is not None else []
 
 
 def graded_class(dest: Path, assignment: str, students: list[synth.Student], timeout: int = 15,
