@@ -56,11 +56,15 @@ TEST_THREADS := TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 OMP_NUM_THREAD
 KERNEL_FILES := $(shell grep -l -E 'copy_course|graded_course|graded_class|make_course|cli\.main' grader_tests/test_*.py)
 IN_PROCESS_FILES := $(filter-out $(KERNEL_FILES),$(wildcard grader_tests/test_*.py))
 STARVING_FILES := $(shell grep -l -E 'mark\.starving|\bstarved\b' grader_tests/test_*.py)
+# Python may keep its compiled modules (a shell that sets PYTHONDONTWRITEBYTECODE would have every test process,
+# grading worker template and command compile the engine again, about a CPU-second each), compiled once up front
+TEST_BYTECODE := PYTHONDONTWRITEBYTECODE=
 test: $(STAMP) sandbox browser postgres
 	@status=0; \
-	$(TEST_THREADS) $(PY) -m pytest $(KERNEL_FILES) -m "not starving" -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
+	$(TEST_BYTECODE) $(PY) -m compileall -q autograder reference_impl grader_tests tools > /dev/null || status=$$?; \
+	$(TEST_BYTECODE) $(TEST_THREADS) $(PY) -m pytest $(KERNEL_FILES) -m "not starving" -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder \
 	  --durations=15 || status=$$?; \
-	$(TEST_THREADS) $(PY) tools/second_pass.py $(STARVING_FILES) -- $(IN_PROCESS_FILES) -- --durations=5 || status=$$?; \
+	$(TEST_BYTECODE) $(TEST_THREADS) $(PY) tools/second_pass.py $(STARVING_FILES) -- $(IN_PROCESS_FILES) -- --durations=5 || status=$$?; \
 	exit $$status
 
 # the suite without the tests marked slow (whole-class grading runs)

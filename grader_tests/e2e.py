@@ -56,7 +56,7 @@ def copy_course(dest: Path, opt_out: bool = True) -> Path:
     for part in COURSE_PARTS:
         src = REPO_ROOT / part
         if src.is_dir():
-            shutil.copytree(src, dest / part, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+            shutil.copytree(src, dest / part)  # with its compiled modules: each process need not compile them
         else:
             shutil.copy(src, dest / part)
     problem = sandbox_problem()
