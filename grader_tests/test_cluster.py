@@ -5,6 +5,7 @@ resumed, and nbgrader's formgrader reading that gradebook; and the clear errors 
 (autograder/runner/cluster.py). One PostgreSQL server and one SQLite run of the class serve the whole module."""
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -376,6 +377,7 @@ set -e
 cp "$1" "{jobs}/job-$$.sh"
 export TMPDIR="{jobs}"
 setsid bash "{jobs}/job-$$.sh" > "{jobs}/job-$$.log" 2>&1 < /dev/null &
+echo $! > "{jobs}/job-$$.id"
 echo "Submitted batch job $!"
 """
 FAKE_SCANCEL = """#!/bin/sh
@@ -429,6 +431,9 @@ def test_the_slurm_example_grades_through_the_job_script_it_writes(postgres, loc
         exec(compile(code, "grading-a-class.md", "exec"), {"input": at_the_prompt, "print": lambda *a, **k:
                                                              printed.append(" ".join(map(str, a)))})
     finally:
+        for job in jobs.glob("job-*.id"):  # a job the example did not cancel (it failed first): its session
+            with contextlib.suppress(ProcessLookupError, ValueError):
+                os.killpg(int(job.read_text()), signal.SIGKILL)
         throwaway.kill_leftovers(root)
     (script,) = jobs.glob("job-*.sh")
     text = script.read_text()
