@@ -112,7 +112,7 @@ def _what_to_look_at(v: dict) -> str:
     if v["status"] == "correct":
         return '<span style="color:#57606a">all checks passed</span>'
     if v["status"] == "no answer" and isinstance(v.get("cause"), dict):
-        return "not graded: %s (see the problem above)" % e(cause_brief(v["cause"], v.get("ended_before", True)))
+        return "not graded: %s%s" % (e(cause_brief(v["cause"], v.get("ended_before", True))), pages.SEE_ABOVE)
     return e(v["message"])
 
 
@@ -128,7 +128,7 @@ def cause_brief(cause: dict, before: bool = True) -> str:
     if kind == Fault.DAMAGED:
         return "the notebook file could not be read"
     if kind is not None and kind.ends_notebook:
-        return ("the notebook's run ended before this question" if before
+        return (pages.RUN_ENDED % "question" if before
                 else "%s in your answer" % RUN_ENDED_IN[kind])
     return {Fault.CELL_TIMEOUT: "your answer timed out", Fault.STUB: "your answer still holds the stub",
             Fault.CELL_ERROR: "your answer raised an error"}.get(kind, "a problem while running your notebook")

@@ -94,7 +94,8 @@ def label(item: dict) -> str:
     return "Question %d: %s" % (item["number"], item["title"])
 
 
-RUN_ENDED = "the notebook's run ended before this %s (see the problem above)"
+RUN_ENDED = "the notebook's run ended before this %s"  # a question or a cell; the feedback summary says it too
+SEE_ABOVE = " (see the problem above)"
 
 
 def run_fault(kind_name) -> Fault | None:
@@ -123,13 +124,16 @@ def state_run_end_once(nb, names: dict[str, str]) -> None:
     for item in graded_cells(nb):
         if ended_before(item, where):
             item["cell"].outputs = verdict_outputs(dict(item["verdict"],
-                                                        message="not graded: " + RUN_ENDED % "question"))
+                                                        message="not graded: " + RUN_ENDED % "question" + SEE_ABOVE))
     for cell in nb.cells:
         for i, out in enumerate(cell.get("outputs", [])):
             kind = run_fault(out.get("ename")) if out.get("output_type") == "error" else None
             if kind is None:
                 continue
-            text = RUN_ENDED % "cell" if kind == Fault.NOT_RUN else readable(str(out.get("evalue", "")), names)
+            if kind == Fault.NOT_RUN:
+                text = RUN_ENDED % "cell" + SEE_ABOVE
+            else:
+                text = readable(str(out.get("evalue", "")), names)
             cell.outputs[i] = new_output("error", ename=out["ename"], evalue=text, traceback=[
                 "%s: %s" % ("Not run" if kind == Fault.NOT_RUN else out["ename"], text)])
 
