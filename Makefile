@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed-$(shell cksum < requirements.txt | cut -d' ' -f1)
+STAMP  := $(VENV)/.installed-$(shell cat requirements.txt tools/dask-grading.yaml | cksum | cut -d' ' -f1)
 # nbgrader calls `alembic`, and kernels resolve `python3`, from PATH: this environment's come first.
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
@@ -31,10 +31,12 @@ browser:
 postgres:
 	@tools/system-packages.sh postgresql
 
-$(STAMP): requirements.txt
+# the environment, and the Dask settings for grading that every Dask process started from it reads
+$(STAMP): requirements.txt tools/dask-grading.yaml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements.txt
+	mkdir -p $(VENV)/etc/dask && cp tools/dask-grading.yaml $(VENV)/etc/dask/autograder-grading.yaml
 	rm -f $(VENV)/.installed-*
 	touch $@
 

@@ -2,7 +2,10 @@
 on the same cores, as one JSON line.
 
 The same synthetic class of ``--n`` submissions (``bench.bench_class``: the demo class of 02_losses, numpy only,
-again and again), graded with one grading secret, one mode after another (each ``_s`` figure is its wall time):
+again and again), graded with one grading secret in each mode below, the modes one after another, round after
+round (``--rounds``), each round starting with the next mode. Each ``_s`` figure is the median of a mode's wall
+times, all of which are in its ``_runs``: this machine's speed drifts by tens of percent from one minute to the
+next, and a single run of each mode measured that drift more than the modes:
 
 * ``local``: the local runner as ``grade`` runs it (``--jobs`` = the cores, two extra workers), SQLite gradebook;
 * ``local_same_workers``: the local runner with one worker per core (no extra ones), SQLite gradebook;
@@ -10,6 +13,11 @@ again and again), graded with one grading secret, one mode after another (each `
 * ``cluster``: ``grade --cluster`` on a scheduler and one single-threaded worker per core, each a process of its
   own on 127.0.0.1, into the same PostgreSQL gradebook (regraded with ``force``);
 * ``cluster_2_threads``: the same workers with two threads each: as many grading workers as ``local`` holds.
+
+Each cluster is started once, before the rounds, and stays up for all of them, as a course's cluster stays up
+from one ``grade`` to the next; its first run, when its Dask workers load the engine and start their grading
+workers, is timed apart (``_first_run_s``) and left out of the medians. Its Dask processes read the settings
+that ``make`` puts in the environment (``tools/dask-grading.yaml``).
 
 Every mode must give the grades of ``local``, cell by cell. ``overhead`` is the cluster's wall time over the local
 runner's, less one; ``overhead_same_workers`` over ``local_postgres`` (as many grading workers, the same database),
@@ -22,8 +30,10 @@ one.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import shutil
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -34,9 +44,12 @@ from .runner import run, template
 from .runner.env import cores
 
 A = "02_losses"
+# The modes, each with its Dask workers' threads (0: the local runner), timed in turn, round after round
+MODES = [("local", 0), ("local_same_workers", 0), ("local_postgres", 0), ("cluster", 1), ("cluster_2_threads", 2)]
+ROUNDS = 3
 
 
-def bench(n: int, workers: int, timeout: int | None = None) -> dict:
+def bench(n: int, workers: int, timeout: int | None = None, rounds: int = ROUNDS) -> dict:
     base = Path(tempfile.mkdtemp(prefix="autograder-bench-cluster-"))
     try:
         src = course.course_root()
@@ -48,35 +61,55 @@ def bench(n: int, workers: int, timeout: int | None = None) -> dict:
         for k in ("same", "server"):
             shutil.copy2(course.state_dir(roots["local"]) / "secret", course.state_dir(roots[k]) / "secret")
             shutil.copytree(roots["local"] / "submitted", roots[k] / "submitted")
-        figures: dict = {"submissions": n, "cores": cores(), "workers": workers, "load_before": load()}
+        figures: dict = {"submissions": n, "cores": cores(), "workers": workers, "rounds": rounds,
+                         "load_before": load()}
+        runs: dict[str, list[float]] = {label: [] for label, _ in MODES}
         diffs: list[str] = []
 
         def timed(label: str, root: Path, **kw) -> None:
             template.close_reusable()  # each local run timed as the command runs it: with a template of its own
             res = run(root, A, timeout=timeout, progress=False, force=True, **kw)
-            figures[label + "_s"] = round(res.seconds, 1)
+            runs[label].append(round(res.seconds, 1))
             if res.failed:
-                figures[label + "_failed"] = len(res.failed)
+                figures[label + "_failed"] = figures.get(label + "_failed", 0) + len(res.failed)
             if label != "local":
                 diffs.extend("%s: %s" % (label, d) for d in compare(roots["local"], root, A, names))
 
+        def one(label: str, threads: int) -> None:
+            if threads == 0:
+                root = roots["server" if label == "local_postgres" else "same" if label == "local_same_workers"
+                             else "local"]
+                timed(label, root, jobs=workers, **({} if label == "local" else {"extra_workers": 0}))
+            else:
+                timed(label, roots["server"], cluster=clusters[threads].address)
+
         grading.ensure_generated(roots["local"], A)
         grading.ensure_generated(roots["same"], A)
-        timed("local", roots["local"], jobs=workers)
-        timed("local_same_workers", roots["same"], jobs=workers, extra_workers=0)
-        with throwaway.postgres_server() as db_url:
+        with contextlib.ExitStack() as stack:
+            db_url = stack.enter_context(throwaway.postgres_server())
             with open(roots["server"] / "nbgrader_config.py", "a") as f:
                 f.write("\nc.CourseDirectory.db_url = %r\n" % db_url)
             grading.ensure_generated(roots["server"], A)
-            timed("local_postgres", roots["server"], jobs=workers, extra_workers=0)
-            for threads, label in ((1, "cluster"), (2, "cluster_2_threads")):
-                t0 = time.monotonic()
-                with throwaway.dask_cluster(roots["server"], workers=workers, threads=threads) as dask:
+            # Each cluster is started once, as a course's would be, and graded on once before the rounds: its Dask
+            # workers load the engine and start their grading workers, which they keep from run to run
+            clusters = {}
+            for label, threads in MODES:
+                if threads:
+                    t0 = time.monotonic()
+                    clusters[threads] = stack.enter_context(
+                        throwaway.dask_cluster(roots["server"], workers=workers, threads=threads))
                     figures[label + "_start_s"] = round(time.monotonic() - t0, 1)
-                    timed(label, roots["server"], cluster=dask.address)
-                    if threads == 1:
-                        again = run(roots["server"], A, cluster=dask.address, progress=False)  # all skipped
-                        figures["resume_check_s_per_submission"] = round(again.seconds / n, 3)
+                    res = run(roots["server"], A, timeout=timeout, progress=False, force=True,
+                              cluster=clusters[threads].address)
+                    figures[label + "_first_run_s"] = round(res.seconds, 1)
+            again = run(roots["server"], A, cluster=clusters[1].address, progress=False)  # all skipped
+            figures["resume_check_s_per_submission"] = round(again.seconds / n, 3)
+            for r in range(rounds):  # each mode first in turn; the first round starts with the grades compared with
+                for label, threads in MODES[r % len(MODES):] + MODES[:r % len(MODES)]:
+                    one(label, threads)
+        for label, times in runs.items():
+            figures[label + "_s"] = statistics.median(times)
+            figures[label + "_runs"] = times
         figures["identical"], figures["differences"] = not diffs, diffs[:5]
         figures["overhead"] = round(figures["cluster_s"] / figures["local_s"] - 1, 3)
         figures["overhead_same_workers"] = round(figures["cluster_s"] / figures["local_postgres_s"] - 1, 3)
@@ -92,9 +125,10 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(prog="python -m autograder.bench_cluster", description=__doc__.splitlines()[0])
     p.add_argument("--n", type=int, default=24, help="submissions (default 24)")
     p.add_argument("--workers", type=int, default=None, help="cluster workers and local jobs (default: the cores)")
+    p.add_argument("--rounds", type=int, default=ROUNDS, help="times each mode is timed (default %d)" % ROUNDS)
     p.add_argument("--timeout", type=int, default=None, help="seconds per cell (default: nbgrader_config.py)")
     args = p.parse_args(argv)
-    figures = bench(args.n, args.workers or cores(), args.timeout)
+    figures = bench(args.n, args.workers or cores(), args.timeout, max(1, args.rounds))
     print(json.dumps(figures))
     return 0 if figures["identical"] and not any(k.endswith("_failed") for k in figures) else 1
 

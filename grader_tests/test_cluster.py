@@ -6,6 +6,7 @@ resumed, and nbgrader's formgrader reading that gradebook; and the clear errors 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -50,6 +51,30 @@ def use_database(root: Path, db_url: str) -> None:
     """Point the course copy's nbgrader_config.py at ``db_url`` (as an instructor would)."""
     with open(root / "nbgrader_config.py", "a") as f:
         f.write("\nc.CourseDirectory.db_url = %r\n" % db_url)
+
+
+def test_every_dask_process_of_the_environment_reads_the_grading_settings():
+    """tools/dask-grading.yaml is in the environment's etc/dask/ (the Makefile puts it there): a Dask process started
+    from this environment, as the tests' and the bench's clusters are, has each of its settings, and each differs
+    from Dask's own default."""
+    import yaml
+
+    def leaves(tree: dict, prefix: str = ""):
+        for key, value in tree.items():
+            if isinstance(value, dict):
+                yield from leaves(value, prefix + key + ".")
+            else:
+                yield prefix + key, value
+
+    settings = dict(leaves(yaml.safe_load((REPO_ROOT / "tools" / "dask-grading.yaml").read_text())))
+    assert len(settings) == 4
+    probe = "import dask.config, distributed, json, sys; json.dump({k: dask.config.get(k) for k in sys.argv[1:]}, sys.stdout)"
+    got = subprocess.run([sys.executable, "-c", probe, *settings], capture_output=True, text=True, check=True)
+    assert json.loads(got.stdout) == settings
+    import distributed
+
+    defaults = dict(leaves(yaml.safe_load((Path(distributed.__file__).parent / "distributed.yaml").read_text())))
+    assert all(defaults[key] != value for key, value in settings.items()), defaults
 
 
 def test_cluster_refuses_an_sqlite_gradebook(tmp_path, capsys):
