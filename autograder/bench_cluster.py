@@ -76,12 +76,11 @@ def bench(n: int, workers: int, timeout: int | None = None, rounds: int = ROUNDS
                 diffs.extend("%s: %s" % (label, d) for d in compare(roots["local"], root, A, names))
 
         def one(label: str, threads: int) -> None:
-            if threads == 0:
-                root = roots["server" if label == "local_postgres" else "same" if label == "local_same_workers"
-                             else "local"]
-                timed(label, root, jobs=workers, **({} if label == "local" else {"extra_workers": 0}))
-            else:
+            if threads:
                 timed(label, roots["server"], cluster=clusters[threads].address)
+            else:
+                where = {"local": "local", "local_same_workers": "same", "local_postgres": "server"}[label]
+                timed(label, roots[where], jobs=workers, **({} if label == "local" else {"extra_workers": 0}))
 
         grading.ensure_generated(roots["local"], A)
         grading.ensure_generated(roots["same"], A)
@@ -102,6 +101,8 @@ def bench(n: int, workers: int, timeout: int | None = None, rounds: int = ROUNDS
                     res = run(roots["server"], A, timeout=timeout, progress=False, force=True,
                               cluster=clusters[threads].address)
                     figures[label + "_first_run_s"] = round(res.seconds, 1)
+                    if res.failed:
+                        figures[label + "_failed"] = len(res.failed)
             again = run(roots["server"], A, cluster=clusters[1].address, progress=False)  # all skipped
             figures["resume_check_s_per_submission"] = round(again.seconds / n, 3)
             for r in range(rounds):  # each mode first in turn; the first round starts with the grades compared with
