@@ -68,7 +68,8 @@ def test_every_dask_process_of_the_environment_reads_the_grading_settings():
 
     settings = dict(leaves(yaml.safe_load((REPO_ROOT / "tools" / "dask-grading.yaml").read_text())))
     assert len(settings) == 4
-    probe = "import dask.config, distributed, json, sys; json.dump({k: dask.config.get(k) for k in sys.argv[1:]}, sys.stdout)"
+    probe = ("import dask.config, distributed, json, sys\n"
+             "json.dump({k: dask.config.get(k) for k in sys.argv[1:]}, sys.stdout)")
     got = subprocess.run([sys.executable, "-c", probe, *settings], capture_output=True, text=True, check=True)
     assert json.loads(got.stdout) == settings
     import distributed
