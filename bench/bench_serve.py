@@ -6,13 +6,15 @@ For each class size N it makes a course copy with a fresh nbgrader exchange and 
 submit as that OS user, from a process that has already imported nbgrader (as the student's running Jupyter
 server has: 40 fresh ``nbgrader`` commands would spend over a minute of 2 cores just importing). Their
 notebooks are the benchmark class of ``python -m autograder bench`` (right answers, known mistakes, blank,
-crashing, tampering). It waits until every page is in the exchange and prints one JSON line per N (the
-service's log goes to stderr): the submit-to-feedback latency (nbgrader's submission timestamp to the moment
+crashing, tampering). The students submit once the service has run for ``--settle`` seconds (20: a service
+started before the students came, whose kernel is warm, autograder/pipeline/warm.py; ``--cold``: without warm
+kernels). It waits until every page is in the exchange and prints one JSON line per N (the service's log goes
+to stderr): the submit-to-feedback latency (nbgrader's submission timestamp to the moment
 the page could be fetched, read from the service's journal) at p50, p95 and max, the throughput, the median
 time of each stage, and how far apart the submissions were. The machine's load average before and after is
 printed too: other work on the cores lengthens every figure.
 
-    python bench/bench_serve.py [--assignment 01_forward_pass] [--students 1 40]
+    python bench/bench_serve.py [--assignment 01_forward_pass] [--students 1 40] [--settle 20] [--cold]
 """
 from __future__ import annotations
 
@@ -34,7 +36,8 @@ from autograder import bench as batch_bench, synth  # noqa: E402
 from autograder.serve.journal import Journal, RELEASED  # noqa: E402
 from autograder.serve.service import state_folder  # noqa: E402
 
-CONFIG = ""  # the course's own policy: the defaults
+COLD = "c.LiveFeedback.warm_kernel = False\n"  # --cold: every kernel started for its submission
+SETTLE_S = 20  # seconds the service runs before the students submit: time to start its warm kernel
 WAIT_LIMIT = 1800  # seconds: a run that has not released every page by then is reported as incomplete
 
 
@@ -65,9 +68,9 @@ def stage_medians(events: list[dict], recs) -> dict:
     return out
 
 
-def run(assignment: str, n: int) -> dict:
+def run(assignment: str, n: int, settle: float = 0, cold: bool = False) -> dict:
     load_before = os.getloadavg()[0]
-    with lx.live_course(n, CONFIG) as (root, exchange, users):
+    with lx.live_course(n, COLD if cold else "") as (root, exchange, users):  # else the course's policy
         lx.release(root, assignment)
         spec = synth.spec_of(root, assignment)
         notebooks = {}
@@ -80,6 +83,7 @@ def run(assignment: str, n: int) -> dict:
         service = lx.start_service(root, log)
         try:
             lx.wait_for(lambda: log.exists() and "watching" in log.read_text(), 120, "the service to start")
+            time.sleep(settle)  # a service that was up before the students came: its spare kernel is warm
             for user in users:  # their notebooks, written as in JupyterLab before they press Submit
                 for name, nb in notebooks[user.name].items():
                     nbformat.write(nb, str(user.home / assignment / name))
@@ -107,7 +111,8 @@ def run(assignment: str, n: int) -> dict:
                 "p50_s": round(percentile(lat, 50), 1), "p95_s": round(percentile(lat, 95), 1),
                 "max_s": round(max(lat), 1), "throughput_per_min": round(60 * len(lat) / (last - first), 2),
                 "median_stage_s": stages, "submissions_spread_s": round(max(r.submitted for r in recs) - first, 1),
-                "submit_commands_s": round(t_submitted - t_go, 1),
+                "submit_commands_s": round(t_submitted - t_go, 1), "settle_s": settle,
+                "warm_kernel": not cold,
                 "load_before": round(load_before, 2), "load_after": round(os.getloadavg()[0], 2)}
 
 
@@ -115,13 +120,16 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--assignment", default="01_forward_pass")
     p.add_argument("--students", type=int, nargs="+", default=[1, 40])
+    p.add_argument("--settle", type=float, default=SETTLE_S,
+                   help="seconds from the service's start to the submissions (default: %(default)s)")
+    p.add_argument("--cold", action="store_true", help="no warm kernel (c.LiveFeedback.warm_kernel = False)")
     args = p.parse_args(argv)
     problem = lx.missing()
     if problem:
         print("bench-serve cannot run here: %s" % problem, file=sys.stderr)
         return 2
     for n in args.students:
-        print(json.dumps(run(args.assignment, n)), flush=True)
+        print(json.dumps(run(args.assignment, n, args.settle, args.cold)), flush=True)
     return 0
 
 

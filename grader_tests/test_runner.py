@@ -383,7 +383,7 @@ def test_a_later_run_forks_from_the_same_template_into_its_own_course(graded, tm
 
 
 def test_template_forks_workers_and_reports_how_they_end(tmp_path):
-    """The template's protocol: a pid per request, in order; a worker whose requests end exits 0, one that
+    """The template's protocol: a pid and mark per request, in order; a worker whose requests end exits 0, one that
     is sent garbage exits 1, one that is killed reports its signal; all are children of the template and named
     as workers. Closing the template ends it."""
     import json
@@ -398,7 +398,9 @@ def test_template_forks_workers_and_reports_how_they_end(tmp_path):
             req_r, req_w = os.pipe()
             rep_r, rep_w = os.pipe()
             with open(tmp_path / ("worker-%d.log" % k), "ab") as log:
-                pids.append(tpl.fork([req_r, rep_w, log.fileno()], "mark-%d" % k, []))
+                pid, mark = tpl.fork([req_r, rep_w, log.fileno()], "mark-%d" % k, [])
+            assert mark == "mark-%d" % k  # no spare asked for: a worker of its own, with the mark it was given
+            pids.append(pid)
             os.close(req_r)
             os.close(rep_w)
             ends.append((req_w, rep_r))

@@ -29,6 +29,7 @@ from .bwrap import (ENGINE_ROOT, MODES, UID_BASE, MiB, _chown_tree, _interpreter
                     resolve_mode)
 from .damaged import DAMAGED_KEY
 from .kernel import SandboxKernelManager, _font_cache, describe_exit
+from .warm import take
 
 METADATA_KEY = "autograder_sandbox"  # the notebook's record of how it was run: sandbox, limits, seconds, fault
 
@@ -122,6 +123,22 @@ class SafeExecute(Execute):
                 "uid_of_process": self.sandbox_uid < 0,
                 "env_unset": ["AUTOGRADER_COURSE_ROOT", "PYTHONPATH", "JPY_PARENT_PID"]}
 
+    def _warm_kernel(self, workdir: Path | None, mode: str):
+        """The worker's warm kernel (:mod:`.warm`), staged with the submission's files, when it may run this
+        notebook; None otherwise (a kernel is started as usual)."""
+        name = self.kernel_name or self.nb.metadata.get("kernelspec", {}).get("name") or "python3"
+        warm = take(self.nb, name, mode, self._spec)
+        if warm is None:
+            return None
+        try:
+            warm.stage(workdir)
+        except OSError as exc:
+            self.log.warning("a fresh kernel, not the warm one: the submission's files could not be copied: %s", exc)
+            warm.stop()
+            return None
+        self._spec, self.km, self.owns_km = warm.spec, warm.km, True
+        return warm
+
     def coursedir_root(self) -> str | None:
         section = self.config["CourseDirectory"] if "CourseDirectory" in self.config else {}
         root = section["root"] if "root" in section else None
@@ -147,12 +164,13 @@ class SafeExecute(Execute):
         if warning:
             self.log.warning("!" * 20 + " " + warning + " " + "!" * 20)
         self._spec = self.sandbox_spec(workdir, mode)
+        warm = self._warm_kernel(workdir, mode)
         self._out_bytes = self._report_bytes = 0
         self._truncated = set()
         self._deadline = time.monotonic() + self.notebook_timeout if self.notebook_timeout > 0 else None
         uid = self._spec["uid"]
         if uid is not None and workdir is not None:
-            _chown_tree(workdir, uid, uid)
+            _chown_tree(workdir if warm is None else warm.folder, uid, uid)
         started = time.monotonic()
         fault = None
         try:
@@ -167,6 +185,8 @@ class SafeExecute(Execute):
                 "seconds": round(time.monotonic() - started, 2)}
         if warning:
             meta["warning"] = warning
+        if warm is not None:
+            meta["warm_kernel"] = True
         if fault:
             meta["fault"] = fault.to_json()
         if self._truncated:

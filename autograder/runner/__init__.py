@@ -33,7 +33,7 @@
 What a run tells the instructor afterwards: :mod:`.summary`.
 """
 from .env import sandbox_preflight
-from .pool import RETRIES, RunnerBusy, RunResult, SubmissionResult, run
+from .pool import RETRIES, RunnerBusy, RunResult, SubmissionResult, keep_warm, run
 from .summary import summary_lines
 
-__all__ = ["RETRIES", "RunResult", "RunnerBusy", "SubmissionResult", "run", "sandbox_preflight", "summary_lines"]
+__all__ = ["RETRIES", "RunResult", "RunnerBusy", "SubmissionResult", "keep_warm", "run", "sandbox_preflight", "summary_lines"]

@@ -35,10 +35,11 @@ def log_tail(path: Path, n: int = 4000) -> str:
 
 class Worker:
     """The parent's handle on one worker process: a fork of the run's template, or (without one, or when
-    it is gone) a process of its own."""
+    it is gone) a process of its own. ``warm``: have the template keep a spare worker, its kernel warm with
+    these modules imported, for the next worker asked for (:meth:`Template.fork`)."""
 
     def __init__(self, root: Path, argv: list[str], env: dict, log_path: Path,
-                 tpl: Template | None = None):
+                 tpl: Template | None = None, warm: list[str] | None = None):
         self.log_path = log_path
         # Every process the worker starts inherits this mark, so that kill() finds its kernels even once they
         # are orphans (a worker killed while its kernel's sandbox was still starting up leaves one behind).
@@ -52,7 +53,9 @@ class Worker:
                 req_r, req_w = os.pipe()
                 rep_r, rep_w = os.pipe()
                 try:
-                    self.pid = tpl.fork([req_r, rep_w, log.fileno()], self.mark, list(argv), cwd=root, env=env)
+                    # a spare worker of the template's, started earlier, has a mark of its own
+                    self.pid, self.mark = tpl.fork([req_r, rep_w, log.fileno()], self.mark, list(argv), cwd=root,
+                                                   env=env, warm=warm)
                     self.template = tpl
                 except TemplateGone as exc:
                     log.write(("%s: starting this worker directly\n" % exc).encode())

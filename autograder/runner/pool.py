@@ -94,7 +94,7 @@ def course_lock(root: Path):
 def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs: int | None = None,
         force: bool = False, timeout: int | None = None, progress: bool = True, verbose: bool = False,
         extra_workers: int | None = None, direct: bool | None = None, use_template: bool = True,
-        sandbox: str | None = None, cluster: str | None = None, on_result=None) -> RunResult:
+        sandbox: str | None = None, cluster: str | None = None, on_result=None, warm: bool = False) -> RunResult:
     """Autograde the submissions of ``students`` (all when None), ``jobs`` at a time (default: all cores).
 
     With ``jobs`` > 1 the pool holds ``EXTRA_WORKERS`` more workers than ``jobs`` (``extra_workers``
@@ -111,7 +111,9 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
     ``jobs``, the submissions in flight, then defaults to all of them); the gradebook must be on a database server.
     ``on_result``: called with each :class:`SubmissionResult` as soon as it is recorded in the gradebook, in the
     run's one writer (the caller's thread), so that the caller can act on a submission before the whole run ends;
-    what it raises is its own trouble and stops the run.
+    what it raises is its own trouble and stops the run. ``warm``: the template keeps a spare worker whose
+    kernel is started ahead, with the modules the assignment's released notebooks import (the live-feedback
+    service: a lone submission then finds its kernel ready; :mod:`autograder.pipeline.warm`).
     """
     from .. import course
 
@@ -155,7 +157,7 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
             if todo:
                 pool = (_Pool if client is None else cluster_pool(client, _Pool))(
                     root, assignment, todo, result, db_url=db_url, course_id=course_id, direct=direct, work=work,
-                    timeout=timeout, tpl=tpl, mode=mode,
+                    timeout=timeout, tpl=tpl, mode=mode, warm=warm_modules(root, assignment) if warm and tpl else None,
                     extra=(EXTRA_WORKERS if jobs > 1 else 0) if extra_workers is None else extra_workers)
                 pool.on_result = on_result
                 pool.run(progress, verbose)
@@ -163,6 +165,26 @@ def run(root: Path, assignment: str, students: list[str] | None = None, *, jobs:
             shutil.rmtree(work, ignore_errors=True)
     result.seconds = time.monotonic() - t0
     return result
+
+
+def keep_warm(root: Path, assignment: str, jobs: int | None = None) -> None:
+    """Have this process's template keep a spare worker, its kernel warm, for the next ``run(root, assignment,
+    jobs=jobs, warm=True)`` (the live-feedback service, before its first submission arrives)."""
+    root = Path(root).resolve()
+    mode, _, _ = sandbox_preflight(root)
+    env = worker_env(root, max(1, jobs or cores()))
+    reusable(env).prime(worker_argv(None, mode), root, env, warm_modules(root, assignment))
+
+
+def warm_modules(root: Path, assignment: str) -> list[str]:
+    """The modules that the assignment's released notebooks import, for a warm kernel to import ahead."""
+    from nbgrader.coursedir import CourseDirectory
+
+    from ..gradebook import converter_config
+    from ..pipeline.warm import preload_modules
+
+    cd = CourseDirectory(config=converter_config(root))
+    return preload_modules(Path(cd.format_path(cd.release_directory, ".", assignment)))
 
 
 def worker_argv(timeout: int | None, mode: str) -> list[str]:
@@ -191,7 +213,7 @@ class _Pool:
     result to the run's one writer (:meth:`collect`), which merges it into the course's gradebook."""
 
     def __init__(self, root, assignment, todo, result, *, db_url, course_id, direct, work, timeout, extra, tpl,
-                 mode):
+                 mode, warm=None):
         self.root, self.assignment, self.todo, self.result = root, assignment, todo, result
         self.db_url, self.course_id, self.direct, self.work, self.tpl = db_url, course_id, direct, work, tpl
         self.snapshot = work / "template.db"
@@ -209,6 +231,7 @@ class _Pool:
         self.live_lock = threading.Lock()
         self.t_run = time.monotonic()
         self.on_result = None  # the caller's hook for each recorded submission (run(on_result=...))
+        self.warm = warm  # the modules a spare worker's kernel imports (run(warm=True)), or None
 
     def private_db(self, k: int) -> Path:
         """Slot k's copy of the gradebook: one path for all its submissions, so that its worker's nbgrader
@@ -244,7 +267,7 @@ class _Pool:
         if worker is None or worker.tasks >= MAX_TASKS_PER_WORKER or not worker.alive():
             if worker is not None:
                 worker.close()
-            worker = Worker(self.root, self.argv, self.env, self.work / ("worker-%d.log" % k), self.tpl)
+            worker = Worker(self.root, self.argv, self.env, self.work / ("worker-%d.log" % k), self.tpl, self.warm)
             with self.live_lock:
                 self.live[k] = worker
         return worker

@@ -25,18 +25,22 @@ A process that grades run after run (the demo's three assignments, the tests) ke
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import queue
+import secrets
 import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from .worker import ENGINE, WORKER_NAME, die_with_parent, name_process, worker_main
 
+SPARE_STOP_WAIT = 15  # seconds the template gives its spare worker to stop its warm kernel when the runner goes
 START_TIMEOUT = 120  # seconds to wait for the template to fork a worker (it may still be importing)
 BOOT = ("import sys; sys.path.insert(0, %r); from autograder.runner.template import template_main; "
         "sys.exit(template_main(int(sys.argv[1])))" % ENGINE)
@@ -88,34 +92,34 @@ def template_main(ctrl_fd: int) -> int:
     sel = selectors.DefaultSelector()
     sel.register(ctrl, selectors.EVENT_READ)
     sel.register(wake_r, selectors.EVENT_READ)
+    spare: Spare | None = None
     while True:
         for key, _ in sel.select():
             if key.fileobj is ctrl:
                 msg, fds, _, _ = socket.recv_fds(ctrl, 1 << 20, 8)
                 if not msg:  # the runner is gone
+                    if spare is not None:
+                        spare.retire(wait=SPARE_STOP_WAIT)
                     return 0
-                sys.stdout.flush()
-                sys.stderr.flush()
-                pid = os.fork()
-                if pid == 0:
-                    code = 1
-                    try:
-                        sel.close()
-                        ctrl.close()
-                        signal.set_wakeup_fd(-1)
-                        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-                        os.close(wake_r)
-                        os.close(wake_w)
-                        code = _worker(json.loads(msg), fds)
-                    except BaseException:
-                        import traceback
-
-                        traceback.print_exc()
-                    finally:
-                        os._exit(code)
+                req = json.loads(msg)
+                if req.get("prime"):  # a spare for the next request, and no worker now (Template.prime)
+                    if spare is None or spare.key != _spare_key(req):
+                        if spare is not None:
+                            spare.retire()
+                        spare = Spare(req, [sel, ctrl], [wake_r, wake_w])
+                    continue
+                if spare is not None and spare.key == _spare_key(req) and spare.hand(msg, fds):
+                    pid, mark = spare.pid, spare.mark  # the spare worker, its kernel warm, serves this request
+                else:
+                    if spare is not None:
+                        spare.retire()
+                    pid, mark = _fork(lambda: _worker(req, fds), [sel, ctrl], [wake_r, wake_w]), req["mark"]
+                spare = None
                 for fd in fds:
                     os.close(fd)
-                ctrl.send(json.dumps({"started": pid}).encode())
+                ctrl.send(json.dumps({"started": pid, "mark": mark}).encode())
+                if req.get("warm") is not None:  # the next request's worker, started now
+                    spare = Spare(req, [sel, ctrl], [wake_r, wake_w])
             else:
                 while True:
                     try:
@@ -124,6 +128,90 @@ def template_main(ctrl_fd: int) -> int:
                     except BlockingIOError:
                         break
                 _reap(ctrl)
+
+
+def _fork(child, close: list, fds: list[int]) -> int:
+    """Fork; the child closes ``close`` (sockets, selectors) and ``fds``, restores the signals the template
+    watches, runs ``child()`` and exits with what it returns. Returns the child's pid."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            for obj in close:
+                obj.close()
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            for fd in fds:
+                os.close(fd)
+            code = child()
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+        finally:
+            os._exit(code)
+    return pid
+
+
+def _spare_key(req: dict) -> str:
+    """What a request's worker must have been started with: its course, environment and settings."""
+    return json.dumps([req.get("cwd"), req.get("env"), req.get("argv"), req.get("warm")], sort_keys=True)
+
+
+class Spare:
+    """The worker for the next request, forked ahead of it (``warm`` in a request asks for one): it starts its
+    kernel at once, warm for the first notebook (:mod:`autograder.pipeline.warm`), then waits on a socket of
+    its own for the request's file descriptors. A request started with other settings gets a worker of its
+    own, and the spare is told to go (the socket closes): it stops its kernel and exits."""
+
+    def __init__(self, req: dict, close: list, fds: list[int]):
+        self.key, self.mark = _spare_key(req), secrets.token_hex(8)
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        spare_req = dict(req, mark=self.mark)
+        self.pid = _fork(lambda: _spare(spare_req, theirs), close + [ours], fds)
+        theirs.close()
+        self.sock = ours
+
+    def hand(self, msg: bytes, fds: list[int]) -> bool:
+        """Pass a request to the spare; False if it is gone."""
+        try:
+            socket.send_fds(self.sock, [msg], fds)
+        except OSError:
+            self.retire()
+            return False
+        self.sock.close()
+        return True
+
+    def retire(self, wait: float = 0) -> None:
+        """Tell the spare to go; with ``wait``, give it that long to stop its kernel (the template's end)."""
+        self.sock.close()
+        t_end = time.monotonic() + wait
+        while time.monotonic() < t_end:
+            try:
+                if os.waitpid(self.pid, os.WNOHANG)[0]:
+                    return
+            except ChildProcessError:
+                return
+            time.sleep(0.05)
+
+
+def _spare(req: dict, sock: socket.socket) -> int:
+    """The spare worker: set up as its request will need, its kernel started; then wait for that request."""
+    from .worker import prepare, warm_up
+
+    _settle(req)
+    app = prepare(req["argv"])
+    warm_up(app, req["warm"])
+    msg, fds, _, _ = socket.recv_fds(sock, 1 << 20, 8)
+    sock.close()
+    if not msg:  # told to go
+        from ..pipeline import warm
+
+        warm.release()
+        return 0
+    return _serve(dict(json.loads(msg), mark=req["mark"]), fds, app)
 
 
 def _reap(ctrl: socket.socket) -> None:
@@ -137,22 +225,32 @@ def _reap(ctrl: socket.socket) -> None:
         ctrl.send(json.dumps({"exited": pid, "code": os.waitstatus_to_exitcode(status)}).encode())
 
 
-def _worker(req: dict, fds: list[int]) -> int:
-    """The forked worker: its pipes and log in place, its mark in the environment, then serve."""
-    requests_fd, replies_fd, log_fd = fds
-    os.dup2(log_fd, 1)  # anything printed goes to the worker's log
-    os.dup2(log_fd, 2)
-    os.close(log_fd)
+def _settle(req: dict) -> None:
+    """A forked worker's course, environment and mark (which the kernels it starts carry)."""
     if req.get("env") is not None:  # its run's environment, not the one the template was started with
         os.environ.clear()
         os.environ.update(req["env"])
     if req.get("cwd"):
         os.chdir(req["cwd"])
-    os.environ["AUTOGRADER_WORKER"] = req["mark"]  # the kernels it starts carry the mark
+    os.environ["AUTOGRADER_WORKER"] = req["mark"]
     die_with_parent()
     name_process(WORKER_NAME)
+
+
+def _worker(req: dict, fds: list[int]) -> int:
+    """The forked worker: settled, then serve."""
+    _settle(req)
+    return _serve(req, fds)
+
+
+def _serve(req: dict, fds: list[int], app=None) -> int:
+    """Serve the requests of the runner's worker handle: its pipes and log in place."""
+    requests_fd, replies_fd, log_fd = fds
+    os.dup2(log_fd, 1)  # anything printed goes to the worker's log
+    os.dup2(log_fd, 2)
+    os.close(log_fd)
     with os.fdopen(requests_fd, "r") as requests, os.fdopen(replies_fd, "w", buffering=1) as replies:
-        return worker_main(requests, replies, req["argv"])
+        return worker_main(requests, replies, req["argv"], app)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -176,6 +274,7 @@ class Template:
         self._exits: dict[int, int] = {}
         self._ended = threading.Condition()
         self._gone = False
+        self.spares = False  # whether a request asked for a spare worker
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
 
@@ -189,7 +288,7 @@ class Template:
                 break
             event = json.loads(msg)
             if "started" in event:
-                self._started.put(event["started"])
+                self._started.put(event)
             else:
                 with self._ended:
                     self._exits[event["exited"]] = event["code"]
@@ -203,10 +302,14 @@ class Template:
         return not self._gone and self.proc.poll() is None
 
     def fork(self, fds: list[int], mark: str, argv: list[str], cwd: Path | None = None,
-             env: dict | None = None) -> int:
+             env: dict | None = None, warm: list[str] | None = None) -> tuple[int, str]:
         """Start a worker whose requests, replies and log are ``fds``, in ``cwd`` with ``env`` (by default the
-        template's own); its pid."""
-        msg = {"mark": mark, "argv": argv, "cwd": str(cwd) if cwd else None, "env": env}
+        template's own), marked ``mark``; (its pid, its mark). ``warm``: keep a spare worker for the next request
+        whose kernel has imported these modules (:class:`Spare`); the next request started with the same
+        settings is served by it, and has the spare's mark."""
+        msg = {"mark": mark, "argv": argv, "cwd": str(cwd) if cwd else None, "env": env, "warm": warm}
+        if warm is not None:
+            self.spares = True
         with self._lock:
             if self._gone:
                 raise TemplateGone("the worker template is not running")
@@ -215,12 +318,23 @@ class Template:
             except OSError as exc:
                 raise TemplateGone("the worker template is not running (%s)" % exc)
             try:
-                pid = self._started.get(timeout=START_TIMEOUT)
+                event = self._started.get(timeout=START_TIMEOUT)
             except queue.Empty:
                 raise TemplateGone("the worker template did not answer in %d s" % START_TIMEOUT)
-            if pid is None:
+            if event is None:
                 raise TemplateGone("the worker template ended")
-            return pid
+            return event["started"], event["mark"]
+
+    def prime(self, argv: list[str], cwd: Path, env: dict, warm: list[str]) -> None:
+        """Have a spare worker ready for the next request started with these settings (as :meth:`fork`'s
+        ``warm`` leaves one after a request), before any request: the live-feedback service's first submission."""
+        msg = {"mark": "", "argv": argv, "cwd": str(cwd), "env": env, "warm": warm, "prime": True}
+        self.spares = True
+        with self._lock:
+            if self._gone:
+                return
+            with contextlib.suppress(OSError):
+                self._ctrl.send(json.dumps(msg).encode())
 
     def exit_code(self, pid: int, timeout: float = 0) -> int | None:
         """How worker ``pid`` ended (None while it runs, or when that cannot be known)."""
@@ -242,12 +356,14 @@ class Template:
         return False
 
     def close(self) -> None:
-        """End the template. The runner has closed its workers first; the template holds nothing else, so it
-        is simply stopped (it may still be importing, when the run found nothing to grade)."""
-        import contextlib
-
+        """End the template. The runner has closed its workers first; the template holds nothing else but a
+        spare worker, which it stops, so it is then simply stopped (it may still be importing, when the run
+        found nothing to grade)."""
         with contextlib.suppress(OSError):
             self._ctrl.shutdown(socket.SHUT_RDWR)
+        if self.spares:  # its spare worker stops its warm kernel first
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=SPARE_STOP_WAIT + 5)
         self.proc.kill()
         self.proc.wait()
         self._reader.join(timeout=5)

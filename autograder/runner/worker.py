@@ -142,22 +142,38 @@ def _log_level(app) -> int:
     return level if isinstance(level, int) else logging.getLevelName(str(level).upper())
 
 
-def worker_main(requests, replies, argv: list[str]) -> int:
-    """Serve grading requests, one JSON line each from ``requests``, one JSON line each in reply to
-    ``replies`` (text files), until the end of ``requests``."""
-    import io
-    import logging
-    import traceback
-
+def prepare(argv: list[str]):
+    """The worker's ``nbgrader autograde`` application, initialized with ``argv`` in the course root (cwd)."""
     from nbgrader.apps.autogradeapp import AutogradeApp
-    from nbgrader.converters import Autograde
 
     app = AutogradeApp.instance()
     app.initialize(argv)  # loads nbgrader_config.py from the course root (cwd), as the command line does
     # traitlets leaves the app's logger at DEBUG and filters in its console handler; at the asked level
     # here, nbclient's per-message debug lines (each cell's source among them) are neither made nor kept
+    app.log.setLevel(_log_level(app))
+    return app
+
+
+def warm_up(app, modules: list[str]) -> None:
+    """A spare worker's warm kernel (:mod:`autograder.pipeline.warm`), with ``modules`` imported."""
+    from ..pipeline import warm
+    from ..pipeline.execute import SafeExecute
+
+    warm.start(SafeExecute(parent=app), modules)
+
+
+def worker_main(requests, replies, argv: list[str], app=None) -> int:
+    """Serve grading requests, one JSON line each from ``requests``, one JSON line each in reply to
+    ``replies`` (text files), until the end of ``requests``. ``app``: the application :func:`prepare` made
+    already (a spare worker's)."""
+    import io
+    import logging
+    import traceback
+
+    from nbgrader.converters import Autograde
+
+    app = app or prepare(argv)
     level = _log_level(app)
-    app.log.setLevel(level)
     scratch = _scratch_sqlite()
     _metadata_check_once()
     _engines_kept()
@@ -211,6 +227,9 @@ def worker_main(requests, replies, argv: list[str]) -> int:
         reply["log"] = buf.getvalue()[-20000:]
         replies.write(json.dumps(reply) + "\n")
         replies.flush()
+    from ..pipeline import warm
+
+    warm.release()  # a spare's warm kernel that no notebook took
     return 0
 
 

@@ -32,6 +32,8 @@ class LiveFeedback(Configurable):
                                "it (graded side by side); the wait ends as soon as half a second passes without "
                                "one.").tag(config=True)
     jobs = Int(0, help="Submissions graded at once; 0: one per core.").tag(config=True)
+    warm_kernel = Bool(True, help="Keep a kernel started ahead, in the sandbox, with the assignment's libraries "
+                                  "imported, for the next submission (autograder/pipeline/warm.py).").tag(config=True)
     retries = Int(2, help="More attempts for a submission the grader could not grade for its own reasons.").tag(
         config=True)
     retry_wait_s = Float(30.0, help="Seconds before such a submission is tried again.").tag(config=True)

@@ -87,6 +87,7 @@ class Service:
                 if not self.cluster:  # the runner's worker template, kept from batch to batch (template.reusable)
                     template.reusable(worker_env(self.root, self.batch_jobs()))
                 course.font_cache(self.root)  # built once per course: here, rather than in the first batch
+                self.keep_warm()
                 while True:
                     busy = self.step()
                     waiting = self.journal.in_order(QUEUED)
@@ -97,6 +98,18 @@ class Service:
                         time.sleep(max(0.05, delay))
             finally:
                 template.close_reusable()
+
+    def keep_warm(self) -> None:
+        """A kernel warm for the assignment released last, before its first submission (each batch leaves one
+        for its own assignment: ``runner.run(warm=True)``)."""
+        released = self.exchange.released()
+        if self.cluster or not released or not self.policy.warm_kernel:
+            return
+        newest = max(released, key=lambda a: (self.exchange.outbound / a).stat().st_mtime)
+        try:
+            runner.keep_warm(self.root, newest, self.batch_jobs())
+        except Exception as exc:  # the first batch starts its kernels as usual, and says why if it cannot
+            self.log("no warm kernel for %s: %s" % (newest, exc))
 
     def batch_jobs(self) -> int:
         return max(1, self.jobs or cores())
@@ -172,7 +185,7 @@ class Service:
 
         try:
             result = runner.run(self.root, assignment, list(by_student), jobs=self.batch_jobs(), force=True,
-                                progress=False, on_result=one, cluster=self.cluster)
+                                progress=False, on_result=one, cluster=self.cluster, warm=self.policy.warm_kernel)
         except runner.RunnerBusy as exc:
             for rec, _ in todo:
                 self.journal.append("requeued", rec.key)
