@@ -134,3 +134,37 @@ def test_a_warm_kernel_imports_what_the_released_notebooks_import(tmp_path):
     # the top-level imports of code cells, once each, in order; not the assignment's own modules (helpers.py,
     # tables/), relative imports, __future__, or imports inside functions
     assert warm.preload_modules(tmp_path) == ["numpy", "scipy.linalg", "matplotlib"]
+
+
+def test_kernel_folders_of_killed_processes_are_removed_by_the_next_kernel():
+    """A kernel's folder (its sockets, its warm kernel's files) is removed with its kernel; a process killed
+    with SIGKILL (a service, with its spare) cannot, so the next kernel folder made removes those whose lock
+    nobody holds any more, and never one in use."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from autograder.pipeline.kernel import OWNER, kernel_folder, sweep_kernel_folders
+
+    holder = subprocess.Popen([sys.executable, "-c", "from autograder.pipeline.kernel import kernel_folder\n"
+                               "print(kernel_folder()[0], flush=True)\nimport time\ntime.sleep(120)\n"],
+                              cwd=REPO_ROOT, stdout=subprocess.PIPE, text=True)
+    try:
+        theirs = Path(holder.stdout.readline().strip())
+        assert (theirs / OWNER).is_file()
+        ours, fd = kernel_folder()  # sweeps first: theirs is in use
+        assert theirs.is_dir() and ours.is_dir()
+        os.kill(holder.pid, signal.SIGKILL)
+        holder.wait(timeout=30)
+        sweep_kernel_folders()
+        assert not theirs.exists(), "a dead process's kernel folder was left"
+        assert ours.is_dir(), "a folder in use was removed"
+    finally:
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait(timeout=30)
+        holder.stdout.close()
+    os.close(fd)
+    sweep_kernel_folders()
+    assert not ours.exists()

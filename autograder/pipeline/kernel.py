@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import logging
 import os
 import shutil
@@ -96,6 +97,42 @@ def _font_cache(root: Path) -> Path | None:
         return None
 
 
+KERNEL_FOLDER = "agk-"  # short: Unix socket paths are <108 bytes
+OWNER = ".owner"  # a kernel folder's lock, held by the process that made the folder for as long as it lives
+
+
+def kernel_folder() -> tuple[Path, int]:
+    """A new kernel folder in the system's temporary folder, and the descriptor of its lock (:data:`OWNER`), held
+    until the folder is removed. A process killed with SIGKILL (a service, a test that kills a run) cannot
+    remove its kernels' folders, but its locks go with it: each new folder first removes those left so."""
+    sweep_kernel_folders()
+    folder = Path(tempfile.mkdtemp(prefix=KERNEL_FOLDER))
+    fd = os.open(folder / (OWNER + ".new"), os.O_CREAT | os.O_RDWR | os.O_NOFOLLOW, 0o600)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    os.rename(folder / (OWNER + ".new"), folder / OWNER)  # never an unlocked OWNER that a sweep could take
+    return folder, fd
+
+
+def sweep_kernel_folders() -> int:
+    """Remove the kernel folders whose lock nobody holds (their process is gone); how many."""
+    removed = 0
+    for folder in Path(tempfile.gettempdir()).glob(KERNEL_FOLDER + "*"):
+        try:
+            fd = os.open(folder / OWNER, os.O_RDWR | os.O_NOFOLLOW)
+        except OSError:  # being made, or not ours
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:  # in use
+            continue
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+            removed += 1
+        finally:
+            os.close(fd)
+    return removed
+
+
 class SandboxKernelManager(AsyncKernelManager):
     """An async kernel manager that starts its kernel in the sandbox described by ``sandbox_spec``."""
 
@@ -103,7 +140,7 @@ class SandboxKernelManager(AsyncKernelManager):
 
     def _private_dir(self) -> Path:
         if getattr(self, "_sbx_private", None) is None:
-            self._sbx_private = Path(tempfile.mkdtemp(prefix="agk-"))  # short: Unix socket paths are <108 bytes
+            self._sbx_private, self._sbx_owner = kernel_folder()
         return self._sbx_private
 
     async def _async_pre_start_kernel(self, **kw):
@@ -173,6 +210,7 @@ class SandboxKernelManager(AsyncKernelManager):
         private = getattr(self, "_sbx_private", None)
         if private is not None and not restart:
             shutil.rmtree(private, ignore_errors=True)
+            os.close(self._sbx_owner)
             self._sbx_private = None
 
     # nbclient cleans up a kernel that died with ``cleanup_resources``, which jupyter_client binds to its own
