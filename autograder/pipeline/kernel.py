@@ -7,6 +7,7 @@ import logging
 import os
 import shutil
 import signal
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -98,6 +99,7 @@ def _font_cache(root: Path) -> Path | None:
 
 
 KERNEL_FOLDER = "agk-"  # short: Unix socket paths are <108 bytes
+KERNEL_OUTPUT = "output.log"  # a kernel started before its worker had a log (warm.py) writes here
 OWNER = ".owner"  # a kernel folder's lock, held by the process that made the folder for as long as it lives
 
 
@@ -131,6 +133,22 @@ def sweep_kernel_folders() -> int:
         finally:
             os.close(fd)
     return removed
+
+
+def _pass_on_output(path: Path) -> None:
+    """A warm kernel's output file, into this process's log (stderr): its first MiB, if it is a plain file (the
+    kernel could have put a link there)."""
+    import stat
+
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return
+    with os.fdopen(fd, "rb") as f:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            with contextlib.suppress(OSError, ValueError):
+                sys.stderr.buffer.write(f.read(1 << 20))
+                sys.stderr.flush()
 
 
 class SandboxKernelManager(AsyncKernelManager):
@@ -209,6 +227,7 @@ class SandboxKernelManager(AsyncKernelManager):
         await super()._async_cleanup_resources(restart=restart)
         private = getattr(self, "_sbx_private", None)
         if private is not None and not restart:
+            _pass_on_output(private / KERNEL_OUTPUT)
             shutil.rmtree(private, ignore_errors=True)
             os.close(self._sbx_owner)
             self._sbx_private = None

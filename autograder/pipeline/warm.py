@@ -26,6 +26,7 @@ import contextlib
 import logging
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 from .inject import is_autograded_cell
@@ -138,6 +139,7 @@ def start(ex, modules: list[str]) -> None:
     from nbclient.util import run_sync
 
     from .bwrap import _chown_tree
+    from .kernel import KERNEL_OUTPUT
 
     t0 = time.monotonic()
     warm = None
@@ -154,7 +156,11 @@ def start(ex, modules: list[str]) -> None:
         warm = WarmKernel(km, spec, mode, km.kernel_name)
         if spec.get("uid") is not None:
             _chown_tree(folder, spec["uid"], spec["uid"])
-        run_sync(km.start_kernel)(extra_arguments=list(ex.extra_arguments), cwd=str(folder))
+        # what the kernel's native code prints goes to its worker's log when it is stopped (kernel.py), not to
+        # the template's log, which the spare writes to until its request comes
+        with open(km._private_dir() / KERNEL_OUTPUT, "wb") as output:
+            run_sync(km.start_kernel)(extra_arguments=list(ex.extra_arguments), cwd=str(folder), stdout=output,
+                                      stderr=subprocess.STDOUT)
         if modules:
             kc = km.client()
             kc.start_channels()

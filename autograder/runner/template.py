@@ -385,11 +385,23 @@ def reusable(env: dict) -> Template:
             return _REUSABLE[0]
         if _REUSABLE:
             _REUSABLE.pop().close()
+        _sweep_logs(Path(tempfile.gettempdir()))
         fd, log = tempfile.mkstemp(prefix="autograder-template-%d-" % os.getpid(), suffix=".log")
         os.close(fd)
         tpl = Template(Path(tempfile.gettempdir()), env, Path(log))
         _REUSABLE.append(tpl)
         return tpl
+
+
+def _sweep_logs(folder: Path) -> None:
+    """Remove the empty template logs of processes that are gone (killed: their exit could not remove them)."""
+    for log in folder.glob("autograder-template-*-*.log"):
+        try:
+            pid = int(log.name.split("-")[2])
+            if log.stat().st_size == 0 and not os.path.exists("/proc/%d" % pid):
+                log.unlink()
+        except (ValueError, OSError):
+            continue
 
 
 def close_reusable(keep_told: bool = False) -> None:
