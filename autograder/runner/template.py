@@ -10,14 +10,21 @@ gradebook or starts a thread: it only forks, and reaps its children so it can sa
 
 Protocol (a ``SOCK_SEQPACKET`` socket pair, one JSON message each way per event):
 
-* runner -> template: ``{"mark": ..., "argv": [...], "cwd": ..., "env": {...}}`` with three file descriptors
-  attached (the worker's requests pipe, its replies pipe, its log file); the worker works in ``cwd`` (its course
-  root) with ``env`` (its run's grading environment), so that one template serves every run of its process;
-* template -> runner: ``{"started": PID}`` in answer to each request, in order, and ``{"exited": PID,
-  "code": CODE}`` whenever a worker ends (``CODE`` as :attr:`subprocess.Popen.returncode` gives it).
+* runner -> template: ``{"mark": ..., "argv": [...], "cwd": ..., "env": {...}, "warm": [...] or null}`` with
+  three file descriptors attached (the worker's requests pipe, its replies pipe, its log file); the worker works
+  in ``cwd`` (its course root) with ``env`` (its run's grading environment), so that one template serves every
+  run of its process; the same with ``"prime": true`` and no descriptors asks for a spare only (below);
+* template -> runner: ``{"started": PID, "mark": MARK}`` in answer to each request but a prime, in order, and
+  ``{"exited": PID, "code": CODE}`` whenever a worker ends (``CODE`` as :attr:`subprocess.Popen.returncode`
+  gives it).
 
-When the runner goes away (the socket closes), the template exits; its workers are killed with it
-(``PR_SET_PDEATHSIG``), as a worker started directly is killed with the runner.
+A request with ``warm`` (the live-feedback service's runs) also has the template fork a *spare* worker for the
+next request started with the same settings: it starts its kernel at once, with those modules imported
+(:mod:`autograder.pipeline.warm`), and waits for that request's descriptors; the reply then names the spare
+and its own mark. A request with other settings retires the spare.
+
+When the runner goes away (the socket closes), the template tells its spare to stop its kernel and exits; its
+workers are killed with it (``PR_SET_PDEATHSIG``), as a worker started directly is killed with the runner.
 
 A process that grades run after run (the demo's three assignments, the tests) keeps its template between runs
 (:func:`reusable`): the imports are paid once per process, not once per run.
