@@ -55,7 +55,7 @@ TEST_WORKERS ?= 3
 # 1,260 CPU-seconds with these, 12:08 and 1,368 without; the stored demo grades are the same either way)
 TEST_THREADS := TF_NUM_INTRAOP_THREADS=1 TF_NUM_INTEROP_THREADS=1 OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 \
   MKL_NUM_THREADS=1
-KERNEL_FILES := $(shell grep -l -E 'copy_course|graded_course|graded_class|make_course|cli\.main' grader_tests/test_*.py)
+KERNEL_FILES := $(shell grep -l -E 'copy_course|graded_course|graded_class|make_course|live_course|cli\.main' grader_tests/test_*.py)
 IN_PROCESS_FILES := $(filter-out $(KERNEL_FILES),$(wildcard grader_tests/test_*.py))
 STARVING_FILES := $(shell grep -l -E 'mark\.starving|\bstarved\b' grader_tests/test_*.py)
 # Python may keep its compiled modules (a shell that sets PYTHONDONTWRITEBYTECODE would have every test process,

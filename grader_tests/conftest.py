@@ -41,7 +41,7 @@ def pytest_collection_modifyitems(config, items):
 
 # The files that grade classes, longest first; the two that read the 01 smoke class that test_e2e_assignments
 # grades come last, so that no worker waits for it while other files are left to run.
-SLOW_FIRST = ["test_e2e_assignments", "test_hostile", "test_runner", "test_faults", "test_cluster", "test_serve_live", "test_bench", "test_authoring",
+SLOW_FIRST = ["test_e2e_assignments", "test_hostile", "test_runner", "test_faults", "test_cluster", "test_serve_live", "test_serve_browser", "test_bench", "test_authoring",
               "test_keras_backends", "test_formgrader_browser", "test_open_authoring", "test_stability", "test_check",
               "test_export", "test_pages_browser", "test_e2e_forward_pass", "test_report"]
 

@@ -1,6 +1,7 @@
 """A Jupyter application (``jupyter lab`` or ``jupyter server``) serving a course on 127.0.0.1, as docs/ta-guide.md
 starts it: a free port, a token, private Jupyter folders under ``home``, stopped with everything it started when
-the ``with`` block ends. nbgrader's server extensions (the formgrader among them) come with it."""
+the ``with`` block ends. nbgrader's server extensions (the formgrader among them) come with it. It may also run as
+a student's OS user (live_exchange.Student), serving their home, as a student's server on JupyterHub does."""
 from __future__ import annotations
 
 import json
@@ -23,20 +24,36 @@ NBGRADER_ONLY = ['--ServerApp.jpserver_extensions={"jupyterlab": False, "jupyter
 
 
 @contextmanager
-def jupyter_app(app: str, course: Path, home: Path, extra: list[str] = ()):
+def jupyter_app(app: str, course: Path, home: Path, extra: list[str] = (), user=None):
     """``jupyter APP`` in ``course`` with its config, data and runtime folders under ``home`` (``home/config`` may
-    hold a ``nbgrader_config.py`` of the server's own); yields {"base", "token", "log"} once it answers."""
+    hold a ``nbgrader_config.py`` of the server's own); yields {"base", "token", "log"} once it answers. With
+    ``user`` (a live_exchange.Student) it runs as that OS user (``home`` and its folders become theirs), with this
+    environment's Jupyter packages, extensions and settings even where the user runs the system's Python."""
     port, token = free_port(), os.urandom(16).hex()
     (home / "config").mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
-               JUPYTER_RUNTIME_DIR=str(home / "runtime"), IPYTHONDIR=str(home / "ipython"),
-               JUPYTERLAB_SETTINGS_DIR=str(home / "lab-settings"), JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"),
-               PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
-    env.pop("PYTHONPATH", None)
-    cmd = [os.path.join(os.path.dirname(sys.executable), "jupyter"), app, "--allow-root", "--no-browser",
-           "--ServerApp.ip=127.0.0.1", "--ServerApp.port=%d" % port, "--ServerApp.port_retries=0",
-           "--ServerApp.root_dir=%s" % course, "--IdentityProvider.token=%s" % token,
-           "--IdentityProvider.cookie_options=path=/"] + list(extra)
+    folders = dict(JUPYTER_CONFIG_DIR=str(home / "config"), JUPYTER_DATA_DIR=str(home / "data"),
+                   JUPYTER_RUNTIME_DIR=str(home / "runtime"), IPYTHONDIR=str(home / "ipython"),
+                   JUPYTERLAB_SETTINGS_DIR=str(home / "lab-settings"),
+                   JUPYTERLAB_WORKSPACES_DIR=str(home / "workspaces"))
+    args = [app, "--allow-root", "--no-browser",
+            "--ServerApp.ip=127.0.0.1", "--ServerApp.port=%d" % port, "--ServerApp.port_retries=0",
+            "--ServerApp.root_dir=%s" % course, "--IdentityProvider.token=%s" % token,
+            "--IdentityProvider.cookie_options=path=/"] + list(extra)
+    if user is None:
+        env = dict(os.environ, **folders,
+                   PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ.get("PATH", ""))
+        env.pop("PYTHONPATH", None)
+        cmd = [os.path.join(os.path.dirname(sys.executable), "jupyter")] + args
+    else:
+        module = {"lab": "jupyterlab", "server": "jupyter_server"}[app]
+        cmd, env = user.command(["-m", module] + args[1:])
+        share, etc = Path(sys.prefix) / "share" / "jupyter", Path(sys.prefix) / "etc" / "jupyter"
+        env.update(folders, JUPYTER_PATH=str(share), JUPYTER_CONFIG_PATH=str(etc), JUPYTERLAB_DIR=str(share / "lab"))
+        for name in folders.values():
+            Path(name).mkdir(parents=True, exist_ok=True)
+        for folder, _, files in os.walk(home):
+            for name in [folder] + [os.path.join(folder, f) for f in files]:
+                os.chown(name, *user.ids())
     log_path = home / ("%s.log" % app)
     log = open(log_path, "w")
     proc = subprocess.Popen(cmd, cwd=course, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
