@@ -135,20 +135,18 @@ def start(ex, modules: list[str]) -> None:
     leaves no warm kernel: the worker then starts its kernels as usual."""
     import time
 
-    from jupyter_client.manager import AsyncKernelManager
     from nbclient.util import run_sync
 
     from .bwrap import _chown_tree
-    from .kernel import KERNEL_OUTPUT
+    from .kernel import KERNEL_OUTPUT, SandboxKernelManager
 
+    if not issubclass(ex.kernel_manager_class, SandboxKernelManager):
+        return  # a course's own kernel manager: its kernels start as it starts them
     t0 = time.monotonic()
     warm = None
     try:
         mode, _ = ex.sandbox_mode()
-        km = ex.kernel_manager_class(config=ex.config, kernel_name=ex.kernel_name or "python3") \
-            if issubclass(ex.kernel_manager_class, AsyncKernelManager) else None
-        if km is None:
-            return
+        km = ex.kernel_manager_class(config=ex.config, kernel_name=ex.kernel_name or "python3")
         folder = km._private_dir() / "work"
         folder.mkdir()
         spec = ex.sandbox_spec(folder, mode)
