@@ -168,3 +168,25 @@ def test_kernel_folders_of_killed_processes_are_removed_by_the_next_kernel():
     os.close(fd)
     sweep_kernel_folders()
     assert not ours.exists()
+
+
+def test_staging_copies_links_as_links_and_leaves_the_notebooks_out(tmp_path):
+    """The grader copies a submission into a warm kernel's folder as root: a link the student handed in stays a
+    link (in the sandbox it points where it would from the submission's folder), never the file it names."""
+    import os
+
+    secret = tmp_path / "secret.txt"
+    secret.write_text("the grader's own")
+    sub, folder = tmp_path / "submission", tmp_path / "kernel"
+    (sub / "data").mkdir(parents=True)
+    folder.mkdir()
+    (sub / "data" / "x.csv").write_text("1,2\n")
+    (sub / "data" / "peek").symlink_to(secret)
+    (sub / "top").symlink_to(secret)
+    (sub / "losses.ipynb").write_text("{}")
+    kernel = warm.WarmKernel(FakeKernel(), {"workdir": str(folder)}, "bwrap", "python3")
+    kernel.stage(sub)
+    assert (folder / "data" / "x.csv").read_text() == "1,2\n"
+    for link in (folder / "data" / "peek", folder / "top"):
+        assert link.is_symlink() and os.readlink(link) == str(secret)
+    assert not (folder / "losses.ipynb").exists()

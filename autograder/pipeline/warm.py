@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import logging
+import os
 import re
 import shutil
 import subprocess
@@ -105,16 +106,19 @@ class WarmKernel:
         return None
 
     def stage(self, workdir: Path | None) -> None:
-        """Copy the submission's files into the kernel's folder (not the notebooks at its top)."""
+        """Copy the submission's files into the kernel's folder (not the notebooks at its top). Links are copied
+        as links, never followed (this runs as the grader): in the sandbox they point where they would from the
+        submission's own folder."""
         if workdir is None:
             return
         for item in Path(workdir).iterdir():
-            if item.is_symlink() or (item.suffix == ".ipynb" and item.is_file()):
-                continue
-            if item.is_dir():
-                shutil.copytree(item, self.folder / item.name, symlinks=False, dirs_exist_ok=True)
-            else:
-                shutil.copy2(item, self.folder / item.name)
+            dest = self.folder / item.name
+            if item.is_symlink():
+                os.symlink(os.readlink(item), dest)
+            elif item.is_dir():
+                shutil.copytree(item, dest, symlinks=True, dirs_exist_ok=True)
+            elif item.suffix != ".ipynb":
+                shutil.copy2(item, dest)
 
     def stop(self) -> None:
         from nbclient.util import run_sync
@@ -147,7 +151,8 @@ def start(ex, modules: list[str]) -> None:
     try:
         mode, _ = ex.sandbox_mode()
         km = ex.kernel_manager_class(config=ex.config, kernel_name=ex.kernel_name or "python3")
-        folder = km._private_dir() / "work"
+        private = km._private_dir()
+        folder = private / "work"
         folder.mkdir()
         spec = ex.sandbox_spec(folder, mode)
         km.sandbox_spec = spec
@@ -156,7 +161,7 @@ def start(ex, modules: list[str]) -> None:
             _chown_tree(folder, spec["uid"], spec["uid"])
         # what the kernel's native code prints goes to its worker's log when it is stopped (kernel.py), not to
         # the template's log, which the spare writes to until its request comes
-        with open(km._private_dir() / KERNEL_OUTPUT, "wb") as output:
+        with open(private / KERNEL_OUTPUT, "wb") as output:
             run_sync(km.start_kernel)(extra_arguments=list(ex.extra_arguments), cwd=str(folder), stdout=output,
                                       stderr=subprocess.STDOUT)
         if modules:
